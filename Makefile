@@ -1,0 +1,146 @@
+# SPDX-License-Identifier: GPL-2.0
+# schedml: one non-recursive Makefile for the BPF object, its skeleton, the daemon and the tests.
+#
+#   make            build build/schedml
+#   make run        install missing Debian packages, build, run a foreground dry-run
+#   make test       install missing Debian packages, build, run every test (unit, sanitizers, root)
+#   make bench      benchmarks (root; not part of make test)
+#   make install    PREFIX=/usr/local DESTDIR=
+#   V=1             show full commands
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+BINDIR ?= $(PREFIX)/sbin
+DATADIR ?= $(PREFIX)/share/schedml
+SYSCONFDIR ?= /etc
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+OUT ?= build
+
+CC ?= cc
+CLANG ?= clang
+LLVM_STRIP ?= llvm-strip
+BPFTOOL ?= $(shell command -v bpftool 2>/dev/null || echo /usr/sbin/bpftool)
+PKG_CONFIG ?= pkg-config
+VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
+ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' -e 's/ppc64le/powerpc/')
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+PKGS := libbpf libelf zlib json-c libsystemd
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+
+CFLAGS ?= -O2 -g
+SAN_FLAGS ?=
+override CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wno-missing-field-initializers \
+	-D_GNU_SOURCE -Iinclude -Ibpf -I$(OUT) $(PKG_CFLAGS) $(SAN_FLAGS) -MMD -MP
+override LDFLAGS += $(SAN_FLAGS)
+LDLIBS := $(PKG_LIBS) -lm
+
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
+SKELS := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
+
+LIB_SRCS := $(filter-out src/main.c,$(wildcard src/*.c))
+LIB_OBJS := $(patsubst src/%.c,$(OUT)/obj/%.o,$(LIB_SRCS))
+LIB := $(OUT)/libschedml.a
+BIN := $(OUT)/schedml
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
+
+BENCH_SRCS := $(wildcard bench/*.c)
+BENCH_BINS := $(patsubst bench/%.c,$(OUT)/bench/%,$(BENCH_SRCS))
+
+.PHONY: all deps run test unit integ bench install uninstall clean
+.DEFAULT_GOAL := all
+
+all: $(BIN) $(UNIT_BINS) $(BENCH_BINS)
+
+deps:
+	$(Q)tools/deps.sh
+
+$(OUT)/vmlinux.h:
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)test -r $(VMLINUX_BTF) || { echo "schedml: $(VMLINUX_BTF) not readable: the kernel has no BTF (CONFIG_DEBUG_INFO_BTF)" >&2; exit 1; }
+	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@.tmp && mv $@.tmp $@
+
+$(OUT)/bpf/%.bpf.o: bpf/%.bpf.c bpf/%.h $(OUT)/vmlinux.h
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_$(ARCH) -I$(OUT) -Ibpf \
+		-MMD -MP -c $< -o $@
+
+$(OUT)/%.skel.h: $(OUT)/bpf/%.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
+
+# Only the tracer includes a skeleton; -MMD records that after the first build.
+$(OUT)/obj/%.o: src/%.c | $(SKELS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BIN): $(OUT)/obj/main.o $(LIB)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(OUT)/tests/%: tests/unit/%.c $(LIB)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -Itests $(LDFLAGS) $< $(LIB) $(LDLIBS) $(CMOCKA_LIBS) -o $@
+
+$(OUT)/bench/%: bench/%.c $(LIB)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIB) $(LDLIBS) -o $@
+
+# The README's two commands.
+run: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(BIN) run --foreground --dry-run --debug --model models/default.json
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory OUT=$(OUT)/san CFLAGS="-O1 -g -fno-omit-frame-pointer" \
+		SAN_FLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all" $(OUT)/san/schedml \
+		$(patsubst $(OUT)/%,$(OUT)/san/%,$(UNIT_BINS))
+	$(Q)OUT=$(OUT) tests/run.sh
+
+unit: $(UNIT_BINS)
+	$(Q)OUT=$(OUT) tests/run.sh unit
+
+integ: $(BIN)
+	$(Q)OUT=$(OUT) tests/run.sh integ
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)OUT=$(OUT) bench/run.sh
+
+install: $(BIN)
+	install -D -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/schedml
+	install -D -m 0644 models/default.json $(DESTDIR)$(DATADIR)/models/default.json
+	install -D -m 0644 systemd/schedml.service $(DESTDIR)$(UNITDIR)/schedml.service
+	install -D -m 0644 systemd/config.json $(DESTDIR)$(SYSCONFDIR)/schedml/config.json
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/schedml $(DESTDIR)$(DATADIR)/models/default.json \
+		$(DESTDIR)$(UNITDIR)/schedml.service $(DESTDIR)$(SYSCONFDIR)/schedml/config.json
+	-rmdir $(DESTDIR)$(DATADIR)/models $(DESTDIR)$(DATADIR) $(DESTDIR)$(SYSCONFDIR)/schedml 2>/dev/null
+
+clean:
+	rm -rf $(OUT)
+
+-include $(wildcard $(OUT)/obj/*.d $(OUT)/tests/*.d $(OUT)/bench/*.d $(OUT)/bpf/*.d)
