@@ -108,3 +108,20 @@ void sm_ftable_stats(const struct sm_ftable *t, struct sm_fstats *st);
 
 /* "cpu_share=0.987 CPUs run_burst_p90=4000 us ..." for debug output. */
 size_t sm_fvec_format(const struct sm_fvec *fv, char *buf, size_t len);
+
+/*
+ * Low-fidelity input (no BPF): deltas of one thread's /proc counters since its previous snapshot
+ * (schedstat: run_ns, wait_ns, slices; status: voluntary/nonvoluntary_ctxt_switches).
+ */
+struct sm_snapdelta {
+	uint64_t ts_ns;
+	uint32_t pid, tgid;
+	uint64_t run_ns;          /* on-CPU time */
+	uint64_t wait_ns;         /* runnable but waiting */
+	uint64_t slices;          /* times it was switched in */
+	uint64_t vol_switches;
+	uint64_t invol_switches;
+};
+void sm_ftable_snapshot(struct sm_ftable *t, const struct sm_snapdelta *d);
+/* Forget a thread (exited; seen by the /proc source as a vanished directory). */
+void sm_ftable_forget(struct sm_ftable *t, uint32_t pid);
