@@ -58,6 +58,9 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
 
 BENCH_SRCS := $(wildcard bench/*.c)
 BENCH_BINS := $(patsubst bench/%.c,$(OUT)/bench/%,$(BENCH_SRCS))
+# bench/*.bpf.c are BPF objects (the tracing-overhead floor reference), not host programs.
+BENCH_BPF_OBJS := $(patsubst bench/%.bpf.c,$(OUT)/bench/%.bpf.o,$(wildcard bench/*.bpf.c))
+BENCH_BINS := $(filter-out $(OUT)/bench/%.bpf,$(BENCH_BINS))
 
 .PHONY: all deps run test unit integ bench install uninstall clean
 .DEFAULT_GOAL := all
@@ -106,6 +109,14 @@ $(OUT)/bench/%: bench/%.c $(LIB)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIB) $(LDLIBS) -o $@
+
+# BPF objects the benchmarks load without a skeleton (bench/floorload.c).
+all: $(BENCH_BPF_OBJS)
+$(OUT)/bench/%.bpf.o: bench/%.bpf.c $(OUT)/vmlinux.h
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_$(ARCH) -I$(OUT) \
+		-MMD -MP -c $< -o $@
 
 # The README's two commands.
 run: deps
