@@ -267,7 +267,7 @@ static int tok_u64(struct tok *t, const char *field, uint64_t max, uint64_t *out
 {
 	const char *s;
 	size_t n;
-	uint64_t v;
+	uint64_t v = 0;
 	int r = next_tok(t, field, &s, &n);
 
 	if (r < 0 || (r = parse_dec(t, field, s, n, &v)) < 0)
@@ -280,7 +280,7 @@ static int tok_u64(struct tok *t, const char *field, uint64_t max, uint64_t *out
 
 static int tok_ull(struct tok *t, const char *field, __u64 *out)
 {
-	uint64_t v;
+	uint64_t v = 0;
 	int r = tok_u64(t, field, UINT64_MAX, &v);
 
 	if (r == 0)
@@ -290,7 +290,7 @@ static int tok_ull(struct tok *t, const char *field, __u64 *out)
 
 static int tok_u32(struct tok *t, const char *field, uint32_t *out)
 {
-	uint64_t v;
+	uint64_t v = 0;
 	int r = tok_u64(t, field, UINT32_MAX, &v);
 
 	if (r == 0)
@@ -302,7 +302,7 @@ static int tok_i32(struct tok *t, const char *field, int32_t min, int32_t max, i
 {
 	const char *s;
 	size_t n;
-	uint64_t v;
+	uint64_t v = 0;
 	int64_t sv;
 	bool neg;
 	int r = next_tok(t, field, &s, &n);
