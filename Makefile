@@ -151,7 +151,64 @@ uninstall:
 		$(DESTDIR)$(UNITDIR)/schedml.service $(DESTDIR)$(SYSCONFDIR)/schedml/config.json
 	-rmdir $(DESTDIR)$(DATADIR)/models $(DESTDIR)$(DATADIR) $(DESTDIR)$(SYSCONFDIR)/schedml 2>/dev/null
 
+# Corpus workloads (tools/gen-corpus.sh): small standalone programs, not linked with schedml.
+WORKLOAD_SRCS := $(wildcard tools/workloads/*.c)
+WORKLOAD_BINS := $(patsubst tools/workloads/%.c,$(OUT)/workloads/%,$(WORKLOAD_SRCS))
+.PHONY: workloads
+workloads: $(WORKLOAD_BINS)
+$(OUT)/workloads/%: tools/workloads/%.c tools/workloads/common.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE $< -lm -o $@
+
 clean:
 	rm -rf $(OUT)
 
 -include $(wildcard $(OUT)/obj/*.d $(OUT)/tests/*.d $(OUT)/bench/*.d $(OUT)/bpf/*.d)
+
+# ---- fuzz (hardening, issue 7: tests/fuzz/, docs/hardening.md) -------------------------------
+# libFuzzer targets tests/fuzz/fuzz_<t>.c. The library is rebuilt with clang into $(OUT)/fuzz/
+# with coverage instrumentation (-fsanitize=fuzzer-no-link) and ASan+UBSan (libclang-rt-14-dev);
+# each target links libFuzzer's main. Not -Werror: clang may warn where gcc (the -Werror gate)
+# does not, and the fuzz build must not break on that.
+#   make fuzz          every target for FUZZ_SECONDS (default 300) each, then its regression inputs
+#   make fuzz-smoke    the same for FUZZ_SMOKE_SECONDS (default 20): tests/integ/t_fuzz_smoke.sh
+#   make fuzz FUZZ_TARGETS="model config"   only some targets
+FUZZ_OUT := $(OUT)/fuzz
+FUZZ_SECONDS ?= 300
+FUZZ_SMOKE_SECONDS ?= 20
+FUZZ_TARGETS ?=
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(FUZZ_OUT)/%,$(FUZZ_SRCS))
+FUZZ_LIB := $(FUZZ_OUT)/libschedml.a
+FUZZ_LIB_OBJS := $(patsubst src/%.c,$(FUZZ_OUT)/obj/%.o,$(LIB_SRCS))
+FUZZ_CFLAGS := -std=gnu11 -O1 -g -fno-omit-frame-pointer -Wall -Wextra \
+	-Wno-missing-field-initializers -D_GNU_SOURCE -Iinclude -Ibpf -I$(OUT) $(PKG_CFLAGS) \
+	-fsanitize=address,undefined -fno-sanitize-recover=all -MMD -MP
+
+.PHONY: fuzz fuzz-smoke fuzz-build
+
+$(FUZZ_OUT)/obj/%.o: src/%.c | $(SKELS)
+	$(call msg,FUZZCC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FUZZ_LIB): $(FUZZ_LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(FUZZ_OUT)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB)
+	$(call msg,FUZZLD,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Itests -fsanitize=fuzzer $< $(FUZZ_LIB) $(LDLIBS) -o $@
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: fuzz-build
+	$(Q)OUT=$(OUT) tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-smoke: fuzz-build
+	$(Q)OUT=$(OUT) tests/fuzz/run.sh $(FUZZ_SMOKE_SECONDS) $(FUZZ_TARGETS)
+
+-include $(wildcard $(FUZZ_OUT)/obj/*.d $(FUZZ_OUT)/*.d)
+# ---- end of fuzz ----------------------------------------------------------------------------
