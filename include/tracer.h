@@ -61,3 +61,8 @@ int sm_tracer_poll(struct sm_tracer *t, int timeout_ms);
 enum sm_source_mode sm_tracer_mode(const struct sm_tracer *t);
 const char *sm_tracer_mode_name(const struct sm_tracer *t); /* "tp_btf", "raw_tp" or "proc" */
 void sm_tracer_stats(const struct sm_tracer *t, struct sm_tracer_stats *st);
+/* t != NULL: why SM_SOURCE_AUTO fell back to /proc (NULL if it did not).
+ * t == NULL: why the last sm_tracer_new() on this thread failed (NULL if unknown).
+ * Environment: SCHEDML_REFUSE_BPF=1 makes BPF unavailable (tests); SCHEDML_BTF=PATH uses
+ * another kernel BTF file for CO-RE; SCHEDML_NO_TP_BTF=1 skips tp_btf (tests the raw_tp path). */
+const char *sm_tracer_reason(const struct sm_tracer *t);
