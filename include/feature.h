@@ -106,8 +106,10 @@ size_t sm_ftable_proc_threads(const struct sm_ftable *t, uint32_t tgid, uint32_t
 
 void sm_ftable_stats(const struct sm_ftable *t, struct sm_fstats *st);
 
-/* "cpu_share=0.987 CPUs run_burst_p90=4000 us ..." for debug output. */
+/* "cpu_share=0.987 CPUs run_burst_p90=4000us ..." for debug output. */
 size_t sm_fvec_format(const struct sm_fvec *fv, char *buf, size_t len);
+/* One fixed-point value in real units: "0.987 CPUs", "4000us", "0.4/s", "0.950". Returns length. */
+size_t sm_feature_value_str(int feature, int32_t v, char *buf, size_t len);
 
 /*
  * Low-fidelity input (no BPF): deltas of one thread's /proc counters since its previous snapshot
