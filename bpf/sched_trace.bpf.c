@@ -56,6 +56,14 @@ struct {
 	__type(value, __u64);
 } enqueued_at SEC(".maps");
 
+/* tp_btf flavour: the same, in task-local storage (cheaper than a hash, freed with the task). */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u64);
+} task_enqueued_at SEC(".maps");
+
 /* task_struct::state was renamed __state in 5.14 (see libbpf-tools core_fixes.bpf.h). */
 struct task_struct___o {
 	volatile long int state;
@@ -65,14 +73,14 @@ struct task_struct___x {
 	unsigned int __state;
 } __attribute__((preserve_access_index));
 
-static __always_inline __u32 task_state(struct task_struct *t)
+static __always_inline __u32 task_state(bool btf, struct task_struct *t)
 {
 	struct task_struct___x *tx = (void *)t;
 	struct task_struct___o *to = (void *)t;
 
 	if (bpf_core_field_exists(tx->__state))
-		return BPF_CORE_READ(tx, __state);
-	return (__u32)BPF_CORE_READ(to, state);
+		return btf ? tx->__state : BPF_CORE_READ(tx, __state);
+	return btf ? (__u32)to->state : (__u32)BPF_CORE_READ(to, state);
 }
 
 static __always_inline void count(__u32 idx)
@@ -110,6 +118,17 @@ static __always_inline void submit(struct sm_event *e)
  */
 #define RD(btf, p, field) ((btf) ? (p)->field : BPF_CORE_READ(p, field))
 
+static __always_inline void read_comm(bool btf, char *dst, struct task_struct *p)
+{
+	if (btf) {
+		/* Two 8-byte BTF loads instead of a probe-read helper call. */
+		((__u64 *)dst)[0] = ((__u64 *)p->comm)[0];
+		((__u64 *)dst)[1] = ((__u64 *)p->comm)[1];
+	} else {
+		bpf_probe_read_kernel(dst, SM_TASK_COMM_LEN, p->comm);
+	}
+}
+
 static __always_inline int handle_switch(bool btf, bool preempt, struct task_struct *prev,
 					 struct task_struct *next)
 {
@@ -120,7 +139,7 @@ static __always_inline int handle_switch(bool btf, bool preempt, struct task_str
 
 	prev_pid = RD(btf, prev, pid);
 	next_pid = RD(btf, next, pid);
-	state = preempt ? 0 : task_state(prev);
+	state = preempt ? 0 : task_state(btf, prev);
 
 	since = bpf_map_lookup_elem(&oncpu_since, &zero);
 	if (since) {
@@ -129,14 +148,31 @@ static __always_inline int handle_switch(bool btf, bool preempt, struct task_str
 		*since = now;
 	}
 	/* prev stays runnable (preempted, or yielded while TASK_RUNNING): it waits from now. */
-	if (state == 0 && prev_pid)
-		bpf_map_update_elem(&enqueued_at, &prev_pid, &now, BPF_ANY);
-	if (next_pid) {
-		enq = bpf_map_lookup_elem(&enqueued_at, &next_pid);
-		if (enq) {
-			if (now > *enq)
-				lat = now - *enq;
-			bpf_map_delete_elem(&enqueued_at, &next_pid);
+	if (btf) {
+		if (state == 0 && prev_pid) {
+			enq = bpf_task_storage_get(&task_enqueued_at, prev, 0,
+						   BPF_LOCAL_STORAGE_GET_F_CREATE);
+			if (enq)
+				*enq = now;
+		}
+		if (next_pid) {
+			enq = bpf_task_storage_get(&task_enqueued_at, next, 0, 0);
+			if (enq && *enq) {
+				if (now > *enq)
+					lat = now - *enq;
+				*enq = 0;
+			}
+		}
+	} else {
+		if (state == 0 && prev_pid)
+			bpf_map_update_elem(&enqueued_at, &prev_pid, &now, BPF_ANY);
+		if (next_pid) {
+			enq = bpf_map_lookup_elem(&enqueued_at, &next_pid);
+			if (enq) {
+				if (now > *enq)
+					lat = now - *enq;
+				bpf_map_delete_elem(&enqueued_at, &next_pid);
+			}
 		}
 	}
 
@@ -158,7 +194,7 @@ static __always_inline int handle_switch(bool btf, bool preempt, struct task_str
 	e->prev_state = state;
 	e->flags = ((RD(btf, prev, flags) & PF_KTHREAD) ? SM_EVF_PREV_KTHREAD : 0) |
 		   ((RD(btf, next, flags) & PF_KTHREAD) ? SM_EVF_KTHREAD : 0);
-	bpf_probe_read_kernel(e->comm, sizeof(e->comm), next->comm);
+	read_comm(btf, e->comm, next);
 	submit(e);
 	return 0;
 }
@@ -169,8 +205,15 @@ static __always_inline int handle_wakeup(bool btf, struct task_struct *p, __u32 
 	__u32 pid = RD(btf, p, pid), tgid;
 	struct sm_event *e;
 
-	if (pid)
+	if (btf) {
+		__u64 *enq = bpf_task_storage_get(&task_enqueued_at, p, 0,
+						  BPF_LOCAL_STORAGE_GET_F_CREATE);
+
+		if (enq)
+			*enq = now;
+	} else if (pid) {
 		bpf_map_update_elem(&enqueued_at, &pid, &now, BPF_ANY);
+	}
 	tgid = RD(btf, p, tgid);
 	if (ignore_tgid && tgid == ignore_tgid)
 		return 0;
@@ -188,7 +231,7 @@ static __always_inline int handle_wakeup(bool btf, struct task_struct *p, __u32 
 	e->rq_lat_ns = 0;
 	e->prev_state = 0;
 	e->flags = (RD(btf, p, flags) & PF_KTHREAD) ? SM_EVF_KTHREAD : 0;
-	bpf_probe_read_kernel(e->comm, sizeof(e->comm), p->comm);
+	read_comm(btf, e->comm, p);
 	submit(e);
 	return 0;
 }
@@ -198,7 +241,8 @@ static __always_inline int handle_exit(bool btf, struct task_struct *p)
 	__u32 pid = RD(btf, p, pid), tgid;
 	struct sm_event *e;
 
-	bpf_map_delete_elem(&enqueued_at, &pid);
+	if (!btf)
+		bpf_map_delete_elem(&enqueued_at, &pid);
 	tgid = RD(btf, p, tgid);
 	if (ignore_tgid && tgid == ignore_tgid)
 		return 0;
@@ -216,7 +260,7 @@ static __always_inline int handle_exit(bool btf, struct task_struct *p)
 	e->rq_lat_ns = 0;
 	e->prev_state = 0;
 	e->flags = (RD(btf, p, flags) & PF_KTHREAD) ? SM_EVF_KTHREAD : 0;
-	bpf_probe_read_kernel(e->comm, sizeof(e->comm), p->comm);
+	read_comm(btf, e->comm, p);
 	submit(e);
 	return 0;
 }

@@ -153,6 +153,9 @@ static int bpf_try(struct sm_tracer *t, const char *btf_path, bool btf)
 		goto fail;
 	}
 	set_autoload(skel, btf);
+	/* tp_btf keeps enqueue times in task storage: shrink the raw_tp flavour's hash. */
+	if (btf)
+		bpf_map__set_max_entries(skel->maps.enqueued_at, 1);
 	r = sched_trace_bpf__load(skel);
 	if (r < 0) {
 		set_reason("loading the %s BPF programs failed: %s%s", what, strerror(-r),
