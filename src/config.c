@@ -390,7 +390,7 @@ static int parse_root(struct pctx *p, json_object *root, struct sm_config *c)
 		    (r = GET_INT(p, o, "batch", "cgroup_shares", 2, 262144, c->cgroup_shares)) < 0 ||
 		    (r = get_bool(p, o, "batch", "cgroup_idle", &c->cgroup_idle)) < 0)
 			return r;
-		if (strchr(c->cgroup_name, '/') || !strcmp(c->cgroup_name, ".") || !strcmp(c->cgroup_name, ".."))
+		if (strlen(c->cgroup_name) > 50 || strchr(c->cgroup_name, '/') || !strcmp(c->cgroup_name, ".") || !strcmp(c->cgroup_name, ".."))
 			return perr(p, "batch.cgroup_name", "must be a single directory name");
 		if ((r = get_str(p, o, "batch", "policy", false, &s)) < 0)
 			return r;
