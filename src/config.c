@@ -73,6 +73,11 @@ static int perr(struct pctx *p, const char *key, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	snprintf(p->err, p->errlen, "%s: %s: %s", p->origin, key, msg);
+	/* One line: quoted values and keys may hold control bytes (json-c accepts a raw newline
+	 * inside a string). Found by tests/fuzz/fuzz_config (regress/config/newline-in-value). */
+	for (char *c = p->err; c && *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
 	return -EINVAL;
 }
 
