@@ -1,11 +1,567 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Placeholder until this command lands; replaced by its owner. */
-#include <stdio.h>
+/*
+ * schedml record: every scheduling event to DIR/scheduling_events.log.gz, periodic /proc
+ * snapshots to DIR/process_data.json.gz (formats: docs/tracer.md).
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <zlib.h>
+#include <json-c/json.h>
+
 #include "commands.h"
+#include "labels.h"
+#include "procfs.h"
+#include "trace_io.h"
+#include "tracer.h"
+#include "util.h"
+
+#define CMD "record"
+
+struct seen {                 /* a thread we wrote a T line for */
+	char comm[SM_COMM_LEN];
+	bool failed;              /* /proc had nothing (exited): do not retry each event */
+};
+
+struct rec {
+	struct sm_trace_writer *tw;
+	gzFile pd;
+	struct sm_labels *rules;
+	struct sm_idmap seen;     /* tid -> struct seen */
+	struct sm_idmap label;    /* tgid -> int32_t class */
+	uint32_t self;
+	int werr;                 /* first write error */
+	uint64_t events, tasks, labelled;
+};
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: schedml record --out DIR [OPTIONS]\n\n"
+		"Record every scheduling event (DIR/scheduling_events.log.gz) and periodic /proc\n"
+		"snapshots of every process (DIR/process_data.json.gz) until --duration or Ctrl-C.\n\n"
+		"Options:\n"
+		"  -o, --out DIR           output directory (created if missing)\n"
+		"  -d, --duration TIME     how long to record (e.g. 30, 10s, 2m; default: until Ctrl-C)\n"
+		"  -l, --label RULE        stamp a class on matching processes (repeatable):\n"
+		"                            CLASS=comm:REGEX  CLASS=pid:N  CLASS=cgroup:PATH\n"
+		"                          CLASS is interactive or batch; threads and children inherit\n"
+		"  -i, --interval TIME     /proc snapshot interval (default 1s)\n"
+		"      --tick TIME         system-context (Y) and tick (K) line interval (default 250ms)\n"
+		"  -n, --note TEXT         free-text workload description, stored in the headers\n"
+		"  -m, --mode MODE         auto (BPF, else /proc), bpf, proc (default auto)\n"
+		"      --ringbuf-size N    BPF ring buffer bytes, power of 2 (default 8M)\n"
+		"  -h, --help              this help\n\n"
+		"Examples:\n"
+		"  schedml record --duration 30 --out artifacts/build1 --label batch=comm:^(cc1|ld)$\n"
+		"  schedml record -d 60 -o artifacts/web --label interactive=pid:1234 --note 'nginx + ab'\n"
+		"  schedml record -d 10 -o /tmp/r --label batch=cgroup:/system.slice/backup.service\n");
+}
+
+static void note_werr(struct rec *r, int err)
+{
+	if (err < 0 && !r->werr)
+		r->werr = err;
+}
+
+static void write_rec(struct rec *r, const struct sm_trace_rec *tr)
+{
+	note_werr(r, sm_trace_write(r->tw, tr));
+}
+
+/* Label of a process: inherited from its parent, or the first rule it matches. */
+static void label_task(struct rec *r, const struct sm_taskinfo *ti)
+{
+	int32_t *cls, *parent;
+	bool created;
+	int c;
+
+	if (!sm_labels_count(r->rules) || sm_idmap_get(&r->label, ti->tgid))
+		return;
+	parent = ti->ppid ? sm_idmap_get(&r->label, ti->ppid) : NULL;
+	c = parent ? *parent : sm_labels_match(r->rules, ti);
+	if (c <= SM_CLASS_NONE)
+		return;
+	cls = sm_idmap_put(&r->label, ti->tgid, &created);
+	if (!cls)
+		return;
+	*cls = c;
+	{
+		struct sm_trace_rec tr = { .kind = SM_REC_LABEL, .label = { ti->tgid, c } };
+
+		write_rec(r, &tr);
+		r->labelled++;
+	}
+}
+
+/* Write a T line for a thread (first sighting, or comm changed). */
+static void task_info(struct rec *r, uint32_t tgid, uint32_t tid, const char *comm)
+{
+	struct sm_trace_rec tr = { .kind = SM_REC_TASK };
+	struct seen *s;
+	bool created;
+
+	if (tid == 0 || tgid == r->self)
+		return;
+	s = sm_idmap_put(&r->seen, tid, &created);
+	if (!s)
+		return;
+	if (!created && (s->failed || !comm || !strncmp(s->comm, comm, SM_COMM_LEN)))
+		return;
+	if (sm_proc_taskinfo("/proc", tgid, tid, &tr.task) < 0) {
+		s->failed = true;
+		if (comm)
+			memcpy(s->comm, comm, SM_COMM_LEN);
+		return;
+	}
+	/* Keep the comm the event saw so a later event with the same comm does not re-read. */
+	memcpy(s->comm, comm ? comm : tr.task.comm, SM_COMM_LEN);
+	s->failed = false;
+	r->tasks++;
+	write_rec(r, &tr);
+	label_task(r, &tr.task);
+}
+
+static int on_event(void *ctx, const struct sm_event *e)
+{
+	struct rec *r = ctx;
+	struct sm_trace_rec tr = { .kind = SM_REC_EVENT, .ev = *e };
+
+	r->events++;
+	if (e->type == SM_EV_WAKEUP_NEW && e->prev_tgid != e->tgid && sm_labels_count(r->rules)) {
+		int32_t *p = sm_idmap_get(&r->label, e->prev_tgid), *c;
+		bool created;
+
+		/* A labelled process's child inherits its label, even before /proc shows it. */
+		if (p && !sm_idmap_get(&r->label, e->tgid) &&
+		    (c = sm_idmap_put(&r->label, e->tgid, &created))) {
+			struct sm_trace_rec lr = { .kind = SM_REC_LABEL, .label = { e->tgid, *p } };
+
+			*c = *p;
+			write_rec(r, &lr);
+			r->labelled++;
+		}
+	}
+	if (e->type != SM_EV_EXIT)
+		task_info(r, e->tgid, e->pid, e->comm);
+	write_rec(r, &tr);
+	if (e->type == SM_EV_EXIT)
+		sm_idmap_del(&r->seen, e->pid);
+	return 0;
+}
+
+static int inventory_cb(void *ctx, uint32_t tgid, uint32_t tid)
+{
+	task_info(ctx, tgid, tid, NULL);
+	return 0;
+}
+
+/* ---- process_data.json.gz ---- */
+
+static void pd_write(struct rec *r, json_object *o)
+{
+	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	size_t n = strlen(s);
+
+	if (gzwrite(r->pd, s, (unsigned)n) != (int)n || gzputc(r->pd, '\n') != '\n')
+		note_werr(r, -EIO);
+	json_object_put(o);
+}
+
+struct psum {
+	uint64_t run_ns, wait_ns, slices, vol, invol;
+	uint32_t n;
+};
+
+static void sum_threads(uint32_t pid, struct psum *ps)
+{
+	char path[128], buf[4096];
+	struct dirent *de;
+	DIR *d;
+
+	memset(ps, 0, sizeof(*ps));
+	snprintf(path, sizeof(path), "/proc/%u/task", pid);
+	d = opendir(path);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		struct sm_proc_schedstat ss;
+		struct sm_proc_status st;
+		uint32_t tid;
+
+		if (sm_parse_u32(de->d_name, &tid) < 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%u/task/%u/schedstat", pid, tid);
+		if (sm_read_small(path, buf, sizeof(buf)) >= 0 && sm_proc_parse_schedstat(buf, &ss) == 0) {
+			ps->run_ns += ss.run_ns;
+			ps->wait_ns += ss.wait_ns;
+			ps->slices += ss.slices;
+		}
+		snprintf(path, sizeof(path), "/proc/%u/task/%u/status", pid, tid);
+		if (sm_read_small(path, buf, sizeof(buf)) >= 0 && sm_proc_parse_status(buf, &st) == 0) {
+			ps->vol += st.vol_switches;
+			ps->invol += st.invol_switches;
+		}
+		ps->n++;
+	}
+	closedir(d);
+}
+
+static void snapshot_processes(struct rec *r)
+{
+	uint64_t now = sm_now_ns();
+	struct dirent *de;
+	DIR *d = opendir("/proc");
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char path[128], buf[4096], cg[SM_CGROUP_LEN] = "";
+		struct sm_proc_stat st;
+		struct sm_proc_status ss;
+		struct psum ps;
+		uint32_t pid;
+		int32_t *cls;
+		json_object *o;
+
+		if (sm_parse_u32(de->d_name, &pid) < 0 || pid == 0 || pid == r->self)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%u/stat", pid);
+		if (sm_read_small(path, buf, sizeof(buf)) < 0 || sm_proc_parse_stat(buf, &st) < 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%u/status", pid);
+		if (sm_read_small(path, buf, sizeof(buf)) < 0 || sm_proc_parse_status(buf, &ss) < 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%u/cgroup", pid);
+		if (sm_read_small(path, buf, sizeof(buf)) < 0 || sm_proc_parse_cgroup(buf, cg, sizeof(cg)) < 0)
+			cg[0] = '\0';
+		sum_threads(pid, &ps);
+
+		o = json_object_new_object();
+		json_object_object_add(o, "ts_ns", json_object_new_uint64(now));
+		json_object_object_add(o, "pid", json_object_new_int64(pid));
+		json_object_object_add(o, "ppid", json_object_new_int64(st.ppid));
+		json_object_object_add(o, "comm", json_object_new_string(st.comm));
+		json_object_object_add(o, "state", json_object_new_string_len(&st.state, 1));
+		json_object_object_add(o, "uid", json_object_new_int64(ss.uid));
+		json_object_object_add(o, "kthread", json_object_new_boolean(st.flags & 0x00200000));
+		json_object_object_add(o, "utime", json_object_new_uint64(st.utime));
+		json_object_object_add(o, "stime", json_object_new_uint64(st.stime));
+		json_object_object_add(o, "run_ns", json_object_new_uint64(ps.run_ns));
+		json_object_object_add(o, "wait_ns", json_object_new_uint64(ps.wait_ns));
+		json_object_object_add(o, "slices", json_object_new_uint64(ps.slices));
+		json_object_object_add(o, "vol_switches", json_object_new_uint64(ps.vol));
+		json_object_object_add(o, "invol_switches", json_object_new_uint64(ps.invol));
+		json_object_object_add(o, "nice", json_object_new_int(st.nice));
+		json_object_object_add(o, "policy", json_object_new_int64(st.policy));
+		json_object_object_add(o, "threads", json_object_new_int64(st.num_threads));
+		json_object_object_add(o, "rss_kb", json_object_new_uint64(ss.vm_rss_kb));
+		json_object_object_add(o, "start_time", json_object_new_uint64(st.starttime));
+		json_object_object_add(o, "cgroup", json_object_new_string(cg));
+		cls = sm_idmap_get(&r->label, pid);
+		if (cls)
+			json_object_object_add(o, "label", json_object_new_string(sm_class_name(*cls)));
+		pd_write(r, o);
+	}
+	closedir(d);
+}
+
+static void tick(struct rec *r)
+{
+	struct sm_trace_rec tr = { .kind = SM_REC_SYS };
+
+	if (sm_proc_sysctx("/proc", &tr.sys) == 0)
+		write_rec(r, &tr);
+	tr.kind = SM_REC_TICK;
+	tr.tick_ns = sm_now_ns();
+	write_rec(r, &tr);
+}
+
+static int mkdir_p(const char *dir)
+{
+	char tmp[4096];
+	size_t n = strlen(dir);
+
+	if (n == 0 || n >= sizeof(tmp))
+		return -ENAMETOOLONG;
+	memcpy(tmp, dir, n + 1);
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static json_object *header(int argc, char **argv, const char *note, const char *source,
+			   uint64_t tick_ns, uint64_t interval_ns, uint64_t ringbuf, char **labels,
+			   size_t nlabels)
+{
+	json_object *o = json_object_new_object(), *cmd = json_object_new_array(), *lab = json_object_new_array();
+	struct timespec rt, mono;
+	struct utsname u;
+	char host[256] = "";
+
+	clock_gettime(CLOCK_REALTIME, &rt);
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	gethostname(host, sizeof(host) - 1);
+	uname(&u);
+	json_object_object_add(o, "schedml_version", json_object_new_string(SCHEDML_VERSION));
+	json_object_object_add(o, "host", json_object_new_string(host));
+	json_object_object_add(o, "kernel", json_object_new_string(u.release));
+	json_object_object_add(o, "machine", json_object_new_string(u.machine));
+	json_object_object_add(o, "start_realtime_ns",
+			       json_object_new_uint64((uint64_t)rt.tv_sec * 1000000000ull + (uint64_t)rt.tv_nsec));
+	json_object_object_add(o, "start_monotonic_ns",
+			       json_object_new_uint64((uint64_t)mono.tv_sec * 1000000000ull + (uint64_t)mono.tv_nsec));
+	json_object_object_add(o, "nr_cpus", json_object_new_int((int)sysconf(_SC_NPROCESSORS_ONLN)));
+	json_object_object_add(o, "clk_tck", json_object_new_int((int)sysconf(_SC_CLK_TCK)));
+	json_object_object_add(o, "source", json_object_new_string(source));
+	json_object_object_add(o, "tick_ns", json_object_new_uint64(tick_ns));
+	json_object_object_add(o, "interval_ns", json_object_new_uint64(interval_ns));
+	json_object_object_add(o, "ringbuf_bytes", json_object_new_uint64(ringbuf));
+	json_object_object_add(o, "recorder_pid", json_object_new_int((int)getpid()));
+	for (int i = 0; i < argc; i++)
+		json_object_array_add(cmd, json_object_new_string(argv[i]));
+	json_object_object_add(o, "command", cmd);
+	for (size_t i = 0; i < nlabels; i++)
+		json_object_array_add(lab, json_object_new_string(labels[i]));
+	json_object_object_add(o, "labels", lab);
+	json_object_object_add(o, "note", json_object_new_string(note ? note : ""));
+	return o;
+}
 
 int cmd_record(int argc, char **argv)
 {
-	(void)argc;
-	fprintf(stderr, "schedml %s: not built yet\n", argv[0]);
-	return 1;
+	static const struct option opts[] = {
+		{ "out", required_argument, NULL, 'o' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "label", required_argument, NULL, 'l' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "tick", required_argument, NULL, 'T' },
+		{ "note", required_argument, NULL, 'n' },
+		{ "mode", required_argument, NULL, 'm' },
+		{ "ringbuf-size", required_argument, NULL, 'R' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct sm_tracer_opts to;
+	struct sm_tracer *tracer = NULL;
+	struct rec r = { 0 };
+	struct sm_tracer_stats st;
+	const char *out = NULL, *note = NULL;
+	uint64_t duration_ns = 0, interval_ns = 1000000000ull, tick_ns = 250000000ull;
+	uint64_t start, next_tick, next_snap, end;
+	char **labels = NULL, path[4096], err[256];
+	size_t nlabels = 0;
+	json_object *hdr = NULL;
+	struct sigaction sa = { .sa_handler = on_signal };
+	int c, ret = 1, rr;
+
+	sm_tracer_opts_default(&to);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "o:d:l:i:n:m:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			out = optarg;
+			break;
+		case 'd':
+			if (sm_parse_duration_ns(optarg, &duration_ns) < 0 || duration_ns == 0)
+				return sm_usage_error(CMD, "--duration: bad duration '%s'", optarg);
+			break;
+		case 'l': {
+			char **nl;
+
+			if (sm_labels_add(&r.rules, optarg, err, sizeof(err)) < 0) {
+				sm_labels_free(r.rules);
+				free(labels);
+				return sm_usage_error(CMD, "--label %s", err);
+			}
+			nl = realloc(labels, (nlabels + 1) * sizeof(*labels));
+			if (!nl)
+				return 1;
+			labels = nl;
+			labels[nlabels++] = optarg;
+			break;
+		}
+		case 'i':
+			if (sm_parse_duration_ns(optarg, &interval_ns) < 0 || interval_ns < 10000000ull)
+				return sm_usage_error(CMD, "--interval: bad interval '%s' (at least 10ms)", optarg);
+			break;
+		case 'T':
+			if (sm_parse_duration_ns(optarg, &tick_ns) < 0 || tick_ns < 10000000ull)
+				return sm_usage_error(CMD, "--tick: bad interval '%s' (at least 10ms)", optarg);
+			break;
+		case 'n':
+			note = optarg;
+			break;
+		case 'm':
+			if (!strcmp(optarg, "auto"))
+				to.mode = SM_SOURCE_AUTO;
+			else if (!strcmp(optarg, "bpf"))
+				to.mode = SM_SOURCE_BPF;
+			else if (!strcmp(optarg, "proc"))
+				to.mode = SM_SOURCE_PROC;
+			else
+				return sm_usage_error(CMD, "--mode: '%s' is not auto, bpf or proc", optarg);
+			break;
+		case 'R':
+			if (sm_parse_size(optarg, &to.ringbuf_bytes) < 0 || to.ringbuf_bytes < 4096 ||
+			    (to.ringbuf_bytes & (to.ringbuf_bytes - 1)) || to.ringbuf_bytes > (1ull << 30))
+				return sm_usage_error(CMD, "--ringbuf-size: '%s' is not a power of 2 between 4k and 1G", optarg);
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			return sm_usage_error(CMD, "unknown option");
+		}
+	}
+	if (optind < argc) {
+		sm_labels_free(r.rules);
+		free(labels);
+		return sm_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
+	}
+	if (!out) {
+		sm_labels_free(r.rules);
+		free(labels);
+		return sm_usage_error(CMD, "--out DIR is required");
+	}
+
+	rr = mkdir_p(out);
+	if (rr == 0 && access(out, W_OK | X_OK) < 0)
+		rr = -errno;
+	if (rr < 0) {
+		log_err("Cannot write to output directory %s: %s", out, strerror(-rr));
+		goto out;
+	}
+	if (sm_idmap_init(&r.seen, sizeof(struct seen)) < 0 || sm_idmap_init(&r.label, sizeof(int32_t)) < 0) {
+		log_err("Out of memory");
+		goto out;
+	}
+	r.self = (uint32_t)getpid();
+	to.ignore_tgid = r.self;
+	rr = sm_tracer_new(&to, on_event, NULL, NULL, &r, &tracer);
+	if (rr < 0) {
+		log_err("Failed to start the BPF tracer: %s", sm_tracer_reason(NULL) ?: strerror(-rr));
+		goto out;
+	}
+	if (sm_tracer_reason(tracer))
+		log_warn("BPF unavailable (%s): recording /proc snapshots only, no scheduling events",
+			 sm_tracer_reason(tracer));
+
+	hdr = header(argc, argv, note, sm_tracer_mode_name(tracer), tick_ns, interval_ns,
+		     to.ringbuf_bytes, labels, nlabels);
+	snprintf(path, sizeof(path), "%s/scheduling_events.log.gz", out);
+	rr = sm_trace_writer_open(path, json_object_to_json_string_ext(hdr, JSON_C_TO_STRING_PLAIN), &r.tw);
+	if (rr < 0) {
+		log_err("Cannot write %s: %s", path, strerror(-rr));
+		goto out;
+	}
+	snprintf(path, sizeof(path), "%s/process_data.json.gz", out);
+	{
+		int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+		r.pd = fd >= 0 ? gzdopen(fd, "wb6") : NULL;
+		if (!r.pd) {
+			log_err("Cannot write %s: %s", path, strerror(fd < 0 ? errno : ENOMEM));
+			if (fd >= 0)
+				close(fd);
+			goto out;
+		}
+		json_object_object_add(hdr, "schedml_process_data", json_object_new_int(1));
+		pd_write(&r, json_object_get(hdr));
+	}
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	/* Inventory: a T line (and label) for every thread alive at the start. */
+	sm_proc_for_each_task("/proc", inventory_cb, &r);
+	start = sm_now_ns();
+	end = duration_ns ? start + duration_ns : UINT64_MAX;
+	next_tick = start;
+	next_snap = start;
+	log_info("Recording to %s (source %s)%s", out, sm_tracer_mode_name(tracer),
+		 duration_ns ? "" : "; Ctrl-C to stop");
+	while (!stop_requested && !r.werr) {
+		uint64_t now = sm_now_ns(), due = next_tick < next_snap ? next_tick : next_snap;
+		int timeout_ms;
+
+		if (due > end)
+			due = end;
+		if (now >= due) {
+			sm_tracer_consume(tracer); /* events before the tick line */
+			if (now >= end)
+				break;
+			if (now >= next_tick) {
+				tick(&r);
+				next_tick += tick_ns;
+				if (next_tick <= now)
+					next_tick = now + tick_ns;
+			}
+			if (now >= next_snap) {
+				snapshot_processes(&r);
+				next_snap += interval_ns;
+				if (next_snap <= now)
+					next_snap = now + interval_ns;
+			}
+			continue;
+		}
+		timeout_ms = (int)((due - now + 999999) / 1000000);
+		rr = sm_tracer_poll(tracer, timeout_ms);
+		if (rr < 0 && rr != -EINTR) {
+			log_err("Failed to read events: %s", strerror(-rr));
+			goto out;
+		}
+	}
+	sm_tracer_consume(tracer);
+	tick(&r);
+	sm_tracer_stats(tracer, &st);
+	{
+		double secs = (double)(sm_now_ns() - start) / 1e9;
+
+		log_info("Recorded %.1f s: %" PRIu64 " events (%.0f/s), %" PRIu64 " dropped, %" PRIu64
+			 " forced wake-ups, %" PRIu64 " tasks, %" PRIu64 " labelled processes, source %s",
+			 secs, r.events, secs > 0 ? (double)r.events / secs : 0.0, st.dropped, st.wakeups,
+			 r.tasks, r.labelled, sm_tracer_mode_name(tracer));
+	}
+	ret = 0;
+out:
+	sm_tracer_free(tracer);
+	if (r.tw) {
+		rr = sm_trace_writer_close(r.tw);
+		note_werr(&r, rr);
+	}
+	if (r.pd && gzclose(r.pd) != Z_OK)
+		note_werr(&r, -EIO);
+	if (r.werr && ret == 0) {
+		log_err("Failed to write to %s: %s", out, strerror(-r.werr));
+		ret = 1;
+	}
+	json_object_put(hdr);
+	sm_idmap_free(&r.seen);
+	sm_idmap_free(&r.label);
+	sm_labels_free(r.rules);
+	free(labels);
+	return ret;
 }
