@@ -196,7 +196,7 @@ static int read_cgroup(uint32_t tgid, char *path, size_t len)
 
 static int move_to_cgroup(const char *dir, uint32_t tgid)
 {
-	char path[PATH_MAX + 32], val[16];
+	char path[PATH_MAX + SM_CGROUP_LEN + 32], val[16];
 
 	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
 	snprintf(val, sizeof(val), "%u", tgid);
@@ -466,7 +466,7 @@ static int apply_threads(const struct sm_act_ctx *a, struct sm_act_proc *p, cons
 		struct sm_act_thread *th;
 		uint32_t tid, cur_pol, pol;
 		int32_t cur_nice, nice;
-		uint64_t cur_rt, rt, cur_slack = 0, slack, st;
+		uint64_t cur_rt, rt, cur_slack = 0, slack, st = 0;
 		bool slack_on;
 		int r;
 
