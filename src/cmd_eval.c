@@ -330,7 +330,7 @@ int cmd_eval(int argc, char **argv)
 	}
 
 	if (json) {
-		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED));
+		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
 	} else {
 		uint64_t ti = cf.cm[1][0] + cf.cm[1][1], tb = cf.cm[0][0] + cf.cm[0][1];
 		uint64_t pi = cf.cm[0][1] + cf.cm[1][1], pb = cf.cm[0][0] + cf.cm[1][0];

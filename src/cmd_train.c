@@ -428,7 +428,7 @@ int cmd_train(int argc, char **argv)
 	}
 	json_object_object_add(prov, "metrics", met);
 
-	m->provenance_json = strdup(json_object_to_json_string_ext(prov, JSON_C_TO_STRING_PLAIN));
+	m->provenance_json = strdup(json_object_to_json_string_ext(prov, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	m->name = strdup(name ? name : kind == SM_MODEL_TREE ? "schedml-tree" : "schedml-mlp");
 	snprintf(desc, sizeof(desc), "%s trained by schedml train on %zu vectors (%" PRIu64
 		 " interactive, %" PRIu64 " batch) from %d trace(s)",
