@@ -1,0 +1,427 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Feature extractor on synthetic event sequences with hand-computed expected values. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "feature.h"
+#include "util.h"
+
+#define MS 1000000ull
+#define US 1000ull
+#define T0 (1000 * MS)
+
+static struct sm_ftable *new_table(uint32_t max_tasks)
+{
+	struct sm_fconfig cfg;
+	struct sm_ftable *t = NULL;
+
+	sm_fconfig_default(&cfg);
+	if (max_tasks)
+		cfg.max_tasks = max_tasks;
+	assert_int_equal(sm_ftable_new(&cfg, &t), 0);
+	return t;
+}
+
+static void ev_switch(struct sm_ftable *t, uint64_t ts, uint32_t cpu, uint32_t prev, uint32_t prev_tgid,
+		      uint64_t prev_run, uint32_t prev_state, uint32_t next, uint32_t next_tgid,
+		      uint64_t rq_lat)
+{
+	struct sm_event e = { .ts_ns = ts, .type = SM_EV_SWITCH, .cpu = cpu, .pid = next, .tgid = next_tgid,
+			      .prev_pid = prev, .prev_tgid = prev_tgid, .prev_run_ns = prev_run,
+			      .rq_lat_ns = rq_lat, .prev_state = prev_state };
+	snprintf(e.comm, sizeof(e.comm), "t%u", next);
+	sm_ftable_event(t, &e);
+}
+
+static void ev_wakeup(struct sm_ftable *t, uint64_t ts, uint32_t pid, uint32_t tgid, uint32_t waker,
+		      uint32_t waker_tgid)
+{
+	struct sm_event e = { .ts_ns = ts, .type = SM_EV_WAKEUP, .pid = pid, .tgid = tgid,
+			      .prev_pid = waker, .prev_tgid = waker_tgid };
+	snprintf(e.comm, sizeof(e.comm), "t%u", pid);
+	sm_ftable_event(t, &e);
+}
+
+static void ev_exit(struct sm_ftable *t, uint64_t ts, uint32_t pid, uint32_t tgid)
+{
+	struct sm_event e = { .ts_ns = ts, .type = SM_EV_EXIT, .pid = pid, .tgid = tgid };
+	sm_ftable_event(t, &e);
+}
+
+static const struct sm_entity *find_thread(const struct sm_ftable *t, uint32_t tid)
+{
+	const struct sm_entity *e;
+	size_t it = 0;
+
+	while ((e = sm_ftable_next_thread(t, &it)))
+		if (e->id == tid)
+			return e;
+	return NULL;
+}
+
+/*
+ * A periodic sleeper, tid 100: every 10 ms it is woken by tid 200 at k*10ms, runs from +0.1 ms
+ * (run-queue latency 100 us) to +1.1 ms (stint 1000 us) and sleeps voluntarily until the next
+ * wakeup (sleep 8.9 ms). Expected over a 1 s window: cpu_share 0.100, run mean 1000 us, p90 =
+ * midpoint of the 896..1023 us bin = 960 us, sleep mean 8900 us, wait_freq 100/s, vol_ratio
+ * 1.000, rq latency mean 100 us, p99 = midpoint of the 96..111 us bin = 104 us; tid 200 has
+ * wake_freq 100/s.
+ */
+static void sleeper(struct sm_ftable *t, uint64_t from, uint64_t to)
+{
+	for (uint64_t ts = from; ts < to; ts += 10 * MS) {
+		ev_wakeup(t, ts, 100, 100, 200, 200);
+		ev_switch(t, ts + 100 * US, 0, 0, 0, 0, 0, 100, 100, 100 * US);
+		ev_switch(t, ts + 1100 * US, 0, 100, 100, 1000 * US, 1, 0, 0, 0);
+	}
+}
+
+static void test_table_names(void **state)
+{
+	(void)state;
+	for (int i = 0; i < SM_NR_FEATURES; i++) {
+		const struct sm_feature_desc *d = &sm_feature_table[i];
+		assert_non_null(d->name);
+		assert_non_null(d->unit);
+		assert_non_null(d->help);
+		assert_true(d->scale >= 1);
+		assert_int_equal(sm_feature_lookup(d->name), i);
+	}
+	assert_int_equal(sm_feature_lookup("cpu_share"), SM_F_CPU_SHARE);
+	assert_int_equal(sm_feature_lookup("wake_freq"), SM_F_WAKE_FREQ);
+	assert_int_equal(sm_feature_lookup("nope"), -ENOENT);
+	assert_int_equal(sm_feature_lookup(NULL), -ENOENT);
+}
+
+static void test_sleeper(void **state)
+{
+	struct sm_ftable *t = new_table(0);
+	const struct sm_entity *e;
+
+	(void)state;
+	for (int k = 0; k < 4; k++) {
+		sleeper(t, T0 + k * 250 * MS, T0 + (k + 1) * 250 * MS);
+		sm_ftable_tick(t, T0 + (k + 1) * 250 * MS, NULL);
+	}
+	e = find_thread(t, 100);
+	assert_non_null(e);
+	assert_int_equal(e->fv.v[SM_F_CPU_SHARE], 100);
+	assert_int_equal(e->fv.v[SM_F_CPU_SHARE_EWMA], 100);
+	assert_int_equal(e->fv.v[SM_F_RUN_MEAN], 1000);
+	assert_int_equal(e->fv.v[SM_F_RUN_P90], 960);
+	assert_int_equal(e->fv.v[SM_F_SLEEP_MEAN], 8900);
+	assert_int_equal(e->fv.v[SM_F_WAIT_FREQ], 1000);
+	assert_int_equal(e->fv.v[SM_F_WAKE_FREQ], 0);
+	assert_int_equal(e->fv.v[SM_F_VOL_RATIO], 1000);
+	assert_int_equal(e->fv.v[SM_F_RQLAT_MEAN], 100);
+	assert_int_equal(e->fv.v[SM_F_RQLAT_P99], 104);
+	assert_int_equal(e->fv.v[SM_F_NR_THREADS], 1);
+	assert_int_equal(e->fv.v[SM_F_KTHREAD], 0);
+	assert_int_equal(e->run_ns_window, 100 * MS);
+	assert_true(e->info_stale);
+
+	e = find_thread(t, 200);
+	assert_non_null(e);
+	assert_int_equal(e->fv.v[SM_F_WAKE_FREQ], 1000);
+	assert_int_equal(e->fv.v[SM_F_WAIT_FREQ], 0);
+	assert_int_equal(e->fv.v[SM_F_CPU_SHARE], 0);
+
+	/* A fifth tick: the window slides (starts at the first tick), same steady values. */
+	sleeper(t, T0 + 1000 * MS, T0 + 1250 * MS);
+	sm_ftable_tick(t, T0 + 1250 * MS, NULL);
+	e = find_thread(t, 100);
+	assert_int_equal(e->fv.v[SM_F_CPU_SHARE], 100);
+	assert_int_equal(e->fv.v[SM_F_WAIT_FREQ], 1000);
+	assert_int_equal(e->fv.v[SM_F_SLEEP_MEAN], 8900);
+
+	/* It stops: after a whole quiet window the rates are 0 and it counts as sleeping. */
+	for (int k = 0; k < 4; k++)
+		sm_ftable_tick(t, T0 + 1500 * MS + k * 250 * MS, NULL);
+	e = find_thread(t, 100);
+	assert_int_equal(e->fv.v[SM_F_CPU_SHARE], 0);
+	assert_int_equal(e->fv.v[SM_F_WAIT_FREQ], 0);
+	assert_int_equal(e->fv.v[SM_F_VOL_RATIO], 1000);
+	assert_false(e->changed);
+
+	char buf[1024];
+	sm_ftable_tick(t, T0 + 2500 * MS, NULL);
+	sm_fvec_format(&find_thread(t, 200)->fv, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "cpu_share=0.000 CPUs"));
+	sm_ftable_free(t);
+}
+
+/* A brand-new hog shows its CPU share and burst after its first tick, though it never switched out. */
+static void test_new_hog(void **state)
+{
+	struct sm_ftable *t = new_table(0);
+	const struct sm_entity *e;
+	char v[32];
+
+	(void)state;
+	/* Unrelated older activity: the table has existed for 10 s. */
+	ev_wakeup(t, T0 - 10000 * MS, 5, 5, 0, 0);
+	ev_switch(t, T0 + 100 * MS, 1, 0, 0, 0, 0, 300, 300, 0);
+	sm_ftable_tick(t, T0 + 250 * MS, NULL);
+	e = find_thread(t, 300);
+	assert_non_null(e);
+	assert_int_equal(e->fv.v[SM_F_CPU_SHARE], 1000);
+	assert_int_equal(e->fv.v[SM_F_VOL_RATIO], 0);
+	/* Ongoing stint 150 ms: bin 131072..163839 us, midpoint 147456. */
+	assert_int_equal(e->fv.v[SM_F_RUN_P90], 147456);
+	assert_int_equal(e->fv.v[SM_F_RUN_MEAN], 150000);
+	assert_true(e->first_seen_ns == T0 + 100 * MS);
+	sm_feature_value_str(SM_F_CPU_SHARE, e->fv.v[SM_F_CPU_SHARE], v, sizeof(v));
+	assert_string_equal(v, "1.000 CPUs");
+
+	/* Preempted every 4 ms from now on (tid 301 runs 1 ms in between): involuntary. */
+	uint64_t ts = T0 + 250 * MS;
+	ev_switch(t, ts, 1, 300, 300, 150 * MS + 0, 0, 301, 301, 0);
+	for (ts += 1 * MS; ts < T0 + 500 * MS; ts += 5 * MS) {
+		ev_switch(t, ts, 1, 301, 301, 1 * MS, 1, 300, 300, 1 * MS);
+		ev_switch(t, ts + 4 * MS, 1, 300, 300, 4 * MS, 0, 301, 301, 0);
+	}
+	sm_ftable_tick(t, T0 + 500 * MS, NULL);
+	e = find_thread(t, 300);
+	assert_int_equal(e->fv.v[SM_F_VOL_RATIO], 0);
+	/* 150 ms + 50 x 4 ms in 400 ms since first seen */
+	assert_int_equal(e->fv.v[SM_F_CPU_SHARE], 875);
+	sm_feature_value_str(SM_F_RUN_P90, e->fv.v[SM_F_RUN_P90], v, sizeof(v));
+	assert_true(e->fv.v[SM_F_RUN_P90] >= 3584 && e->fv.v[SM_F_RUN_P90] <= 4095);
+	sm_feature_value_str(SM_F_WAIT_FREQ, 4, v, sizeof(v));
+	assert_string_equal(v, "0.4/s");
+	sm_ftable_free(t);
+}
+
+static void test_process_cgroup(void **state)
+{
+	struct sm_ftable *t = new_table(0);
+	const struct sm_entity *p, *e;
+	struct sm_taskinfo ti = { 0 };
+	uint32_t tids[8];
+	size_t it = 0, n = 0;
+
+	(void)state;
+	/* Process 400 has threads 400 and 401, each running 25 ms of every 250 ms bucket,
+	 * each woken 10 times per bucket by 500. Process 600 (one thread) runs 50 ms. */
+	for (int k = 0; k < 4; k++) {
+		uint64_t b = T0 + k * 250 * MS;
+		for (int i = 0; i < 10; i++) {
+			uint64_t ts = b + i * 25 * MS;
+			ev_wakeup(t, ts, 400, 400, 500, 500);
+			ev_switch(t, ts + 1 * MS, 0, 0, 0, 0, 0, 400, 400, 0);
+			ev_switch(t, ts + 2 * MS + 500 * US, 0, 400, 400, 1500 * US, 1, 0, 0, 0);
+			ev_wakeup(t, ts, 401, 400, 500, 500);
+			ev_switch(t, ts + 1 * MS, 1, 0, 0, 0, 0, 401, 400, 0);
+			ev_switch(t, ts + 2 * MS, 1, 401, 400, 1000 * US, 0, 0, 0, 0);
+		}
+		ev_switch(t, b + 100 * MS, 1, 0, 0, 0, 0, 600, 600, 0);
+		ev_switch(t, b + 150 * MS, 1, 600, 600, 50 * MS, 0, 0, 0, 0);
+		sm_ftable_tick(t, b + 250 * MS, NULL);
+	}
+	p = sm_ftable_proc(t, 400);
+	assert_non_null(p);
+	assert_int_equal(p->nr_tasks, 2);
+	assert_int_equal(p->id, 400);
+	/* 40 x 1.5 ms + 40 x 1 ms = 100 ms in 1 s */
+	assert_int_equal(p->fv.v[SM_F_CPU_SHARE], 100);
+	/* 80 stints, 100 ms: mean 1250 us; p90 falls in the 1.5 ms bin (1280..1535 us) */
+	assert_int_equal(p->fv.v[SM_F_RUN_MEAN], 1250);
+	assert_int_equal(p->fv.v[SM_F_RUN_P90], 1408);
+	assert_int_equal(p->fv.v[SM_F_WAIT_FREQ], 800);
+	assert_int_equal(p->fv.v[SM_F_VOL_RATIO], 500);
+	assert_int_equal(p->fv.v[SM_F_NR_THREADS], 2);
+	assert_int_equal(sm_ftable_proc_threads(t, 400, tids, 8), 2);
+	assert_int_equal(sm_ftable_proc(t, 500)->fv.v[SM_F_WAKE_FREQ], 800);
+
+	while ((e = sm_ftable_next_proc(t, &it)))
+		n++;
+	assert_int_equal(n, 3); /* 400, 500, 600 */
+
+	/* /proc info: nice/policy/nr_threads and cgroups. */
+	ti.pid = 400;
+	ti.tgid = 400;
+	ti.nice = 5;
+	ti.policy = 3;
+	ti.nr_threads = 7;
+	snprintf(ti.comm, sizeof(ti.comm), "worker");
+	snprintf(ti.cgroup, sizeof(ti.cgroup), "/jobs");
+	assert_int_equal(sm_ftable_taskinfo(t, &ti), 0);
+	ti.pid = ti.tgid = 600;
+	ti.nice = 0;
+	ti.policy = 0;
+	ti.nr_threads = 1;
+	assert_int_equal(sm_ftable_taskinfo(t, &ti), 0);
+	sm_ftable_tick(t, T0 + 1250 * MS, NULL);
+	p = sm_ftable_proc(t, 400);
+	assert_int_equal(p->fv.v[SM_F_NICE], 5);
+	assert_int_equal(p->fv.v[SM_F_POLICY], 3);
+	assert_int_equal(p->fv.v[SM_F_NR_THREADS], 7);
+	assert_false(p->info_stale);
+	assert_string_equal(p->info->comm, "worker");
+	assert_string_equal(p->cgroup, "/jobs");
+	it = 0;
+	e = sm_ftable_next_cgroup(t, &it);
+	assert_non_null(e);
+	assert_string_equal(e->cgroup, "/jobs");
+	assert_null(e->info);
+	/* window (250 ms .. 1250 ms): 400 ran 3 x 25 ms... of buckets 2-4 (75 ms), 600 ran 150 ms */
+	assert_int_equal(e->fv.v[SM_F_CPU_SHARE], 225);
+	assert_int_equal(e->fv.v[SM_F_NR_THREADS], 8);
+	assert_int_equal(e->nr_tasks, 3);
+	assert_null(sm_ftable_next_cgroup(t, &it));
+
+	/* A comm change seen in an event marks the thread stale again. */
+	struct sm_event ev = { .ts_ns = T0 + 1300 * MS, .type = SM_EV_WAKEUP, .pid = 400, .tgid = 400 };
+	snprintf(ev.comm, sizeof(ev.comm), "renamed");
+	sm_ftable_event(t, &ev);
+	sm_ftable_tick(t, T0 + 1500 * MS, NULL);
+	assert_true(sm_ftable_proc(t, 400)->info_stale);
+
+	/* Exits remove threads, then the process. */
+	ev_exit(t, T0 + 1600 * MS, 401, 400);
+	assert_int_equal(sm_ftable_proc_threads(t, 400, tids, 8), 1);
+	ev_exit(t, T0 + 1600 * MS, 400, 400);
+	assert_null(sm_ftable_proc(t, 400));
+	struct sm_fstats st;
+	sm_ftable_stats(t, &st);
+	assert_int_equal(st.exits, 2);
+	assert_int_equal(st.tasks, 2);
+	assert_int_equal(st.procs, 2);
+	sm_ftable_free(t);
+}
+
+static void test_cap(void **state)
+{
+	struct sm_ftable *t = new_table(8);
+	struct sm_fstats st;
+
+	(void)state;
+	for (uint32_t i = 1; i <= 10; i++)
+		ev_wakeup(t, T0 + i, 1000 + i, 1000 + i, 0, 0);
+	sm_ftable_stats(t, &st);
+	assert_int_equal(st.tasks, 8);
+	assert_int_equal(st.cap_hits, 2);
+	ev_exit(t, T0 + 100, 1001, 1001);
+	ev_wakeup(t, T0 + 200, 2000, 2000, 0, 0);
+	sm_ftable_stats(t, &st);
+	assert_int_equal(st.tasks, 8);
+	assert_int_equal(st.cap_hits, 2);
+	assert_non_null(sm_ftable_proc(t, 2000));
+	sm_ftable_free(t);
+}
+
+/* 10,000 threads in 2,500 processes, with churn: the hash and lists stay consistent. */
+static void test_10k(void **state)
+{
+	struct sm_ftable *t = new_table(0);
+	struct sm_fstats st;
+	const struct sm_entity *e;
+	size_t it = 0, n = 0;
+	uint64_t ts = T0;
+
+	(void)state;
+	for (uint32_t i = 0; i < 10000; i++) {
+		uint32_t tgid = 10000 + (i / 4) * 4, tid = 10000 + i;
+		ev_switch(t, ts, i % 2, 0, 0, 0, 0, tid, tgid, 10 * US);
+		ev_switch(t, ts + 50 * US, i % 2, tid, tgid, 50 * US, 1, 0, 0, 0);
+		ts += 60 * US;
+	}
+	sm_ftable_tick(t, ts, NULL);
+	sm_ftable_stats(t, &st);
+	assert_int_equal(st.tasks, 10000);
+	assert_int_equal(st.procs, 2500);
+	assert_int_equal(st.cap_hits, 0);
+	while ((e = sm_ftable_next_thread(t, &it))) {
+		assert_int_equal(e->fv.v[SM_F_RUN_MEAN], 50);
+		n++;
+	}
+	assert_int_equal(n, 10000);
+	/* Remove every third thread, then check each survivor is still found with its process. */
+	for (uint32_t i = 0; i < 10000; i += 3)
+		ev_exit(t, ts, 10000 + i, 10000 + (i / 4) * 4);
+	for (uint32_t i = 0; i < 10000; i++) {
+		uint32_t tids[4];
+		uint32_t tgid = 10000 + (i / 4) * 4;
+		size_t k = sm_ftable_proc_threads(t, tgid, tids, 4), expect = 0;
+		for (uint32_t j = (i / 4) * 4; j < (i / 4) * 4 + 4; j++)
+			expect += j % 3 != 0;
+		assert_int_equal(k, expect);
+	}
+	sm_ftable_tick(t, ts + 250 * MS, NULL);
+	sm_ftable_stats(t, &st);
+	assert_int_equal(st.tasks, 10000 - 3334);
+	for (uint32_t i = 0; i < 10000; i++)
+		ev_exit(t, ts, 10000 + i, 10000 + (i / 4) * 4);
+	sm_ftable_stats(t, &st);
+	assert_int_equal(st.tasks, 0);
+	assert_int_equal(st.procs, 0);
+	sm_ftable_free(t);
+}
+
+/* /proc snapshot deltas: the approximate features. */
+static void test_snapshot(void **state)
+{
+	struct sm_ftable *t = new_table(0);
+	struct sm_snapdelta d = { .ts_ns = T0, .pid = 700, .tgid = 700 };
+	const struct sm_entity *e;
+
+	(void)state;
+	sm_ftable_snapshot(t, &d); /* baseline */
+	d.ts_ns = T0 + 250 * MS;
+	d.run_ns = 100 * MS;
+	d.wait_ns = 10 * MS;
+	d.slices = 100;
+	d.vol_switches = 90;
+	d.invol_switches = 10;
+	sm_ftable_snapshot(t, &d);
+	sm_ftable_tick(t, T0 + 250 * MS, NULL);
+	e = find_thread(t, 700);
+	assert_non_null(e);
+	assert_int_equal(e->fv.v[SM_F_CPU_SHARE], 400);
+	assert_int_equal(e->fv.v[SM_F_RUN_MEAN], 1000);
+	assert_int_equal(e->fv.v[SM_F_RUN_P90], 960);
+	assert_int_equal(e->fv.v[SM_F_RQLAT_MEAN], 100);
+	assert_int_equal(e->fv.v[SM_F_VOL_RATIO], 900);
+	assert_int_equal(e->fv.v[SM_F_WAIT_FREQ], 3600);
+	assert_int_equal(e->fv.v[SM_F_SLEEP_MEAN], 1555); /* (250 - 110) ms / 90 */
+	sm_ftable_forget(t, 700);
+	assert_null(find_thread(t, 700));
+	sm_ftable_free(t);
+}
+
+static void test_bad_config(void **state)
+{
+	struct sm_fconfig cfg;
+	struct sm_ftable *t = NULL;
+
+	(void)state;
+	sm_fconfig_default(&cfg);
+	assert_int_equal(cfg.max_tasks, 16384);
+	assert_int_equal(cfg.tick_ns, 250 * MS);
+	assert_int_equal(cfg.window_ticks, 4);
+	assert_int_equal(cfg.ewma_shift, 2);
+	cfg.window_ticks = 0;
+	assert_int_equal(sm_ftable_new(&cfg, &t), -EINVAL);
+	sm_fconfig_default(&cfg);
+	cfg.max_tasks = 0;
+	assert_int_equal(sm_ftable_new(&cfg, &t), -EINVAL);
+	sm_ftable_free(NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_table_names),
+		cmocka_unit_test(test_sleeper),
+		cmocka_unit_test(test_new_hog),
+		cmocka_unit_test(test_process_cgroup),
+		cmocka_unit_test(test_cap),
+		cmocka_unit_test(test_10k),
+		cmocka_unit_test(test_snapshot),
+		cmocka_unit_test(test_bad_config),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
