@@ -224,12 +224,12 @@ static int run_live(struct score_ctx *c, const struct sm_fconfig *fcfg, enum sm_
 	next_tick = start + fcfg->tick_ns;
 	while (!stop) {
 		uint64_t now = sm_now_ns();
-		if (now >= next_tick || now >= end) {
+		if (now >= end)
+			break;
+		if (now >= next_tick) {
 			sys_tick(c->ft);
 			refresh_info(c->ft);
 			next_tick += fcfg->tick_ns;
-			if (now >= end)
-				break;
 			continue;
 		}
 		uint64_t until = next_tick < end ? next_tick : end;

@@ -11,7 +11,7 @@
  *  - Counters (CPU time, stints, sleeps, wakeups, switches, run-queue latency sums) go into the
  *    current bucket; a tick closes it. Window features sum the last window_ticks buckets.
  *  - Percentiles come from per-thread log-linear histograms (4 sub-buckets per power of two of
- *    microseconds) decayed at every tick by 1/2^ewma_shift (rounded up so old samples vanish).
+ *    microseconds, counts with 8 fraction bits) decayed at every tick by 1/2^ewma_shift.
  *  - A thread that is on a CPU at tick time is credited the CPU time of its ongoing stint, so
  *    a hog that never switches out still shows its CPU share and burst length.
  */
@@ -27,6 +27,7 @@
 #define HIST_SUB 4                        /* sub-buckets per power of two */
 #define HIST_MAX_LOG 24                   /* up to 2^25 us (~33 s) */
 #define HIST_BINS (HIST_SUB + (HIST_MAX_LOG - 1) * HIST_SUB) /* 96 */
+#define HIST_ONE 256                      /* one sample in a histogram count (8 fraction bits) */
 #define MAX_CPUS 1024
 #define MAX_CGROUPS 1024
 #define MAX_WINDOW_TICKS 64
@@ -549,7 +550,7 @@ static void switch_out(struct sm_ftable *t, const struct sm_event *e)
 	th->credited_ns = 0;
 	if (run) {
 		b->nr_runs++;
-		sat_add32(&th->hist_run[hist_bin(run / 1000)], 1);
+		sat_add32(&th->hist_run[hist_bin(run / 1000)], HIST_ONE);
 	}
 	if (e->prev_state != SM_PREV_PREEMPTED) {
 		b->vol++;
@@ -585,7 +586,7 @@ static void switch_in(struct sm_ftable *t, const struct sm_event *e)
 		struct bucket *b = cur_bucket(t, s);
 		b->rqlat_ns += e->rq_lat_ns;
 		b->nr_rqlat++;
-		sat_add32(&th->hist_rq[hist_bin(e->rq_lat_ns / 1000)], 1);
+		sat_add32(&th->hist_rq[hist_bin(e->rq_lat_ns / 1000)], HIST_ONE);
 	}
 	th->oncpu_since = e->ts_ns;
 	th->credited_ns = 0;
@@ -728,10 +729,10 @@ void sm_ftable_snapshot(struct sm_ftable *t, const struct sm_snapdelta *d)
 	if (n) {
 		/* No stint distribution: every slice counted at the mean stint (p90 ~ mean). */
 		b->nr_runs += (uint32_t)n;
-		sat_add32(&th->hist_run[hist_bin(d->run_ns / n / 1000)], (uint32_t)n);
+		sat_add32(&th->hist_run[hist_bin(d->run_ns / n / 1000)], (uint32_t)(n > UINT32_MAX / HIST_ONE ? UINT32_MAX : n * HIST_ONE));
 		b->rqlat_ns += d->wait_ns;
 		b->nr_rqlat += (uint32_t)n;
-		sat_add32(&th->hist_rq[hist_bin(d->wait_ns / n / 1000)], (uint32_t)n);
+		sat_add32(&th->hist_rq[hist_bin(d->wait_ns / n / 1000)], (uint32_t)(n > UINT32_MAX / HIST_ONE ? UINT32_MAX : n * HIST_ONE));
 	}
 	n = d->vol_switches > UINT32_MAX ? UINT32_MAX : d->vol_switches;
 	b->vol += (uint32_t)n;
@@ -784,7 +785,7 @@ static void agg_add_thread(struct sm_ftable *t, struct agg *a, uint32_t s, uint6
 		a->nr_ongoing++;
 		/* The ongoing stint counts as one sample (not stored). */
 		a->w.nr_runs++;
-		sat_add32(&a->hist_run[hist_bin(on / 1000)], 1);
+		sat_add32(&a->hist_run[hist_bin(on / 1000)], HIST_ONE);
 	}
 	a->ewma_sum += th->ewma_share;
 	if (th->last_vol)
@@ -1028,14 +1029,17 @@ void sm_ftable_tick(struct sm_ftable *t, uint64_t now, const struct sm_sysctx *s
 	for (uint32_t i = 0; i < t->nr_thr_live; i++) {
 		uint32_t s = t->thr_live[i];
 		struct thr *th = &t->thr[s];
-		uint32_t sh = t->cfg.ewma_shift, round = (1u << sh) - 1;
+		uint32_t sh = t->cfg.ewma_shift;
 
 		memset(cur_bucket(t, s), 0, sizeof(struct bucket));
+		/* Counts carry 8 fraction bits: a sample weighs 1, (1-1/2^sh) a tick later, ...;
+		 * below 1/16 of a sample it is dropped. */
 		for (unsigned k = 0; k < HIST_BINS; k++) {
-			if (th->hist_run[k])
-				th->hist_run[k] -= (uint32_t)(((uint64_t)th->hist_run[k] + round) >> sh);
-			if (th->hist_rq[k])
-				th->hist_rq[k] -= (uint32_t)(((uint64_t)th->hist_rq[k] + round) >> sh);
+			uint32_t r = th->hist_run[k], q = th->hist_rq[k];
+			r -= r >> sh;
+			q -= q >> sh;
+			th->hist_run[k] = r < HIST_ONE / 16 ? 0 : r;
+			th->hist_rq[k] = q < HIST_ONE / 16 ? 0 : q;
 		}
 	}
 	t->tick_ts[t->nr_ticks % (MAX_WINDOW_TICKS + 1)] = now;
