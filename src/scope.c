@@ -178,11 +178,84 @@ static int push_str(char ***arr, size_t *n, const char *s)
 	return 0;
 }
 
+/*
+ * glibc's regcomp() copies the parse tree for every '+' and {n,m} bound, so stacked or nested
+ * repetitions ("o+++++...", "((a{1,99}){1,99}){1,99}") take gigabytes and minutes: a config
+ * (or a SIGHUP reload) could take the daemon down. A comm has 15 bytes and needs none of that:
+ * refuse a rule longer than 256 bytes or whose product of repetition factors (an upper bound of
+ * the copies, whatever the nesting) exceeds 4096. Found by tests/fuzz/fuzz_config.
+ */
+static bool regex_too_costly(const char *re)
+{
+	uint64_t cost = 1;
+
+	if (strlen(re) > 256)
+		return true;
+	for (const char *p = re; *p; p++) {
+		switch (*p) {
+		case '\\':
+			if (p[1])
+				p++;
+			break;
+		case '[': /* bracket expression: its '+' and '{' are literals */
+			p++;
+			if (*p == '^')
+				p++;
+			if (*p == ']')
+				p++;
+			while (*p && *p != ']') {
+				if (*p == '[' && (p[1] == ':' || p[1] == '.' || p[1] == '=')) {
+					char close = p[1];
+					const char *q = p + 2;
+
+					while (*q && !(q[0] == close && q[1] == ']'))
+						q++;
+					if (!*q)
+						return false; /* unterminated: regcomp() rejects it */
+					p = q + 2;
+				} else {
+					p++;
+				}
+			}
+			if (!*p)
+				return false;
+			break;
+		case '+':
+			cost *= 2;
+			break;
+		case '{': {
+			uint64_t v = 0, max = 0;
+
+			for (p++; *p && *p != '}'; p++) {
+				if (*p >= '0' && *p <= '9') {
+					v = v * 10 + (uint64_t)(*p - '0');
+					if (v > 100000)
+						return true;
+				} else {
+					v = 0;
+				}
+				if (v > max)
+					max = v;
+			}
+			if (!*p)
+				return false;
+			cost *= max + 1;
+			break;
+		}
+		}
+		if (cost > 4096)
+			return true;
+	}
+	return false;
+}
+
 int sm_exclude_add_comm(struct sm_exclude *x, const char *re)
 {
 	regex_t *nr;
 	int e;
 
+	if (regex_too_costly(re))
+		return -EINVAL;
 	nr = realloc(x->comm, (x->n_comm + 1) * sizeof(*nr));
 	if (!nr)
 		return -ENOMEM;
