@@ -148,8 +148,14 @@ int sm_parse_size(const char *s, uint64_t *out)
 	for (size_t i = 0; i < ARRAY_SIZE(units); i++) {
 		if (strcmp(sfx, units[i].sfx) == 0) {
 			double b = v * units[i].mul;
-			if (!(b >= 0) || b > 1e15 || b != (double)(uint64_t)b)
-				return b != (double)(uint64_t)b ? -EINVAL : -ERANGE;
+			/* Range first: converting inf or NaN to an integer is undefined
+			 * ("1e308k", found by tests/fuzz/fuzz_config). */
+			if (b != b)
+				return -EINVAL;
+			if (b < 0 || b > 1e15)
+				return -ERANGE;
+			if (b != (double)(uint64_t)b)
+				return -EINVAL;
 			*out = (uint64_t)b;
 			return 0;
 		}
