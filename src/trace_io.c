@@ -140,7 +140,7 @@ int sm_trace_format_line(const struct sm_trace_rec *rec, char *buf, size_t len)
 		ob_sp_u64(&o, e->prev_state);
 		ob_sp_u64(&o, e->flags);
 		ob_putc(&o, ' ');
-		ob_escaped(&o, e->comm, sizeof(e->comm), false);
+		ob_escaped(&o, e->comm, sizeof(e->comm) - 1, false); /* always NUL-terminated in the kernel */
 		break;
 	}
 	case SM_REC_TASK: {
@@ -159,11 +159,11 @@ int sm_trace_format_line(const struct sm_trace_rec *rec, char *buf, size_t len)
 		ob_sp_u64(&o, t->start_time);
 		ob_putc(&o, ' ');
 		if (t->cgroup[0])
-			ob_escaped(&o, t->cgroup, sizeof(t->cgroup), true);
+			ob_escaped(&o, t->cgroup, sizeof(t->cgroup) - 1, true);
 		else
 			ob_putc(&o, '-');
 		ob_putc(&o, ' ');
-		ob_escaped(&o, t->comm, sizeof(t->comm), false);
+		ob_escaped(&o, t->comm, sizeof(t->comm) - 1, false);
 		break;
 	}
 	case SM_REC_LABEL: {
