@@ -311,6 +311,8 @@ static int get_array(struct pctx *c, json_object *o, const char *key, const char
 	if (r < 0)
 		return r;
 	*len = json_object_array_length(*out);
+	if (min == max && *len != min)
+		return model_err(c->err, c->errlen, c->origin, field, "%zu entries, expected %zu", *len, min);
 	if (*len < min || *len > max)
 		return model_err(c->err, c->errlen, c->origin, field, "%zu entries (must be %zu..%zu)", *len,
 				 min, max);
