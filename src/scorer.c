@@ -6,6 +6,7 @@
  * Tree: walk from node 0, left when x <= threshold.
  * MLP:  q_i = sat16(((x_i - off_i) * mul_i) >> shift)                 (Q frac_bits)
  *       a_j = sat32(((sum_k w_jk * a_k) >> frac_bits) + b_j), ReLU on hidden layers
+ *       (both shifts round to nearest: + 2^(s-1) before >> s; int64 sums)
  *       score = sigmoid(logit / 2^frac_bits) * 1000 via a 257-entry table over [-8, 8] with
  *       linear interpolation (table error < 0.05 permille; see docs/model.md for the bound).
  */
@@ -89,10 +90,13 @@ static int32_t mlp_forward(const struct sm_model *m, const struct sm_fvec *fv, i
 {
 	int32_t a[SM_MLP_MAX_WIDTH], b[SM_MLP_MAX_WIDTH];
 	uint32_t n = m->n_inputs, F = m->frac_bits;
+	/* Round to nearest rather than floor: halves the error and removes its bias. */
+	int64_t in_round = m->in_shift ? (int64_t)1 << (m->in_shift - 1) : 0;
+	int64_t half = F ? (int64_t)1 << (F - 1) : 0;
 
 	for (uint32_t i = 0; i < n; i++) {
-		int64_t x = (int64_t)fv->v[m->input[i]] - m->in_off[i];
-		a[i] = sat16((x * m->in_mul[i]) >> m->in_shift);
+		int64_t x = ((int64_t)fv->v[m->input[i]] - m->in_off[i]) * m->in_mul[i];
+		a[i] = sat16((x + in_round) >> m->in_shift);
 		if (act0)
 			act0[i] = a[i];
 	}
@@ -104,7 +108,7 @@ static int32_t mlp_forward(const struct sm_model *m, const struct sm_fvec *fv, i
 			int64_t acc = 0;
 			for (uint32_t k = 0; k < L->n_in; k++)
 				acc += (int64_t)w[k] * a[k];
-			int32_t v = sat32((acc >> F) + L->b[j]);
+			int32_t v = sat32(((acc + half) >> F) + L->b[j]);
 			b[j] = hidden && v < 0 ? 0 : v;
 		}
 		memcpy(a, b, sizeof(int32_t) * L->n_out);
