@@ -9,7 +9,7 @@
 #   DURATION=10       seconds per latency run (steady state = after the first WARMUP=2 s)
 #   HOG_FACTORS="2 4" hogs per CPU for the latency section
 #   SECTIONS="latency reaction overhead pipeline scale micro"   which quick sections to run
-#   PIPE_LOOPS=500000 HACKBENCH="-g 8 -l 500"   overhead workloads
+#   PIPE_LOOPS=300000 HACKBENCH="-g 8 -l 500" OVERHEAD_REPS=max(REPS,5)   overhead workloads
 #   REACT_COUNT=20 REACT_SPREAD=30               reaction-time hogs and the window they start in
 #   SCALE_THREADS=10000 SCALE_SECONDS=30         scale section
 #   SOAK_DURATION=600                            soak length in seconds
@@ -26,7 +26,8 @@ DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-2}
 HOG_FACTORS=${HOG_FACTORS:-"2 4"}
 SECTIONS=${SECTIONS:-"latency reaction overhead pipeline scale micro"}
-PIPE_LOOPS=${PIPE_LOOPS:-500000}
+PIPE_LOOPS=${PIPE_LOOPS:-300000}
+OVERHEAD_REPS=${OVERHEAD_REPS:-$(( REPS > 5 ? REPS : 5 ))}
 HACKBENCH=${HACKBENCH:-"-g 8 -l 500"}
 REACT_COUNT=${REACT_COUNT:-20}
 REACT_SPREAD=${REACT_SPREAD:-30}
@@ -365,7 +366,8 @@ section_reaction() {
 	daemon_rec reaction all schedml 1
 	cp "$TMP/reaction.out" "$EXTRA/reaction.txt"
 	local k
-	for k in demoted median_ms max_ms min_ms; do rec reaction all schedml 1 "$k" "$(kv "$TMP/reaction.out" $k)"; done
+	tail -1 "$TMP/reaction.out" >"$TMP/reaction.sum"
+	for k in demoted median_ms max_ms min_ms; do rec reaction all schedml 1 "$k" "$(kv "$TMP/reaction.sum" $k)"; done
 	rec reaction all schedml 1 count "$REACT_COUNT"
 	tail -1 "$TMP/reaction.out" | sed 's/^/   /'
 	cat >>"$SPEC" <<EOF
@@ -381,8 +383,8 @@ hack_time() { # shellcheck disable=SC2086
 	hackbench $HACKBENCH 2>&1 | awk '/^Time:/ { print $2 }'; }
 section_overhead() {
 	local rep cfg cfgs=(none floor dryrun) order i fl t
-	echo "== 3. overhead: perf bench sched pipe -l $PIPE_LOOPS (taskset -c 0), hackbench $HACKBENCH"
-	for ((rep = 1; rep <= REPS; rep++)); do
+	echo "== 3. overhead: perf bench sched pipe -l $PIPE_LOOPS (taskset -c 0), hackbench $HACKBENCH, $OVERHEAD_REPS reps"
+	for ((rep = 1; rep <= OVERHEAD_REPS; rep++)); do
 		order=()
 		for ((i = 0; i < ${#cfgs[@]}; i++)); do order+=("${cfgs[$(((i + rep - 1) % ${#cfgs[@]}))]}"); done
 		for cfg in "${order[@]}"; do
@@ -603,6 +605,9 @@ JSON=$RESULTS/$STAMP${RESULT_SUFFIX:-}.json
 	echo "meta loadavg_at_start $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "meta schedml_commit $(git rev-parse --short HEAD 2>/dev/null)"
 	echo "meta reps $REPS"
+	echo "meta overhead_reps $OVERHEAD_REPS"
+	echo "meta pipe_loops $PIPE_LOOPS"
+	echo "meta hackbench $HACKBENCH"
 	echo "meta duration_s $DURATION"
 	echo "meta warmup_s $WARMUP"
 	echo "meta hog_factors $HOG_FACTORS"
