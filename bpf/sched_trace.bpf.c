@@ -11,8 +11,8 @@
  * preempted while runnable, consumed at switch-in (-> rq_lat_ns).
  *
  * The consumer is woken in batches: records are submitted with BPF_RB_NO_WAKEUP, and with
- * BPF_RB_FORCE_WAKEUP only once wakeup_bytes of data are pending; user space also drains on
- * its own timer.
+ * BPF_RB_FORCE_WAKEUP only when the pending data crosses a multiple of wakeup_bytes; user
+ * space also drains on its own timer.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -100,13 +100,29 @@ static __always_inline struct sm_event *reserve(void)
 	return e;
 }
 
+/* Bytes one record takes in the ring: the event plus the 8-byte record header, 8-aligned. */
+#define REC_BYTES ((sizeof(struct sm_event) + 8 + 7) & ~7ull)
+
+/*
+ * Wake the consumer only when the pending data crosses a multiple of wakeup_bytes: one wake-up
+ * per wakeup_bytes of data even when the consumer is slow to run (forcing on every event above
+ * the threshold would wake it per event exactly when it is already behind). A crossing missed
+ * because another CPU reserved in between is caught at the next multiple, and user space also
+ * drains on its own timer.
+ */
 static __always_inline void submit(struct sm_event *e)
 {
-	__u64 flags = BPF_RB_NO_WAKEUP;
+	__u64 flags = BPF_RB_NO_WAKEUP, avail;
 
-	if (bpf_ringbuf_query(&rb, BPF_RB_AVAIL_DATA) >= wakeup_bytes) {
+	if (!wakeup_bytes) {
 		flags = BPF_RB_FORCE_WAKEUP;
 		count(SM_CNT_WAKEUPS);
+	} else {
+		avail = bpf_ringbuf_query(&rb, BPF_RB_AVAIL_DATA);
+		if (avail >= wakeup_bytes && avail / wakeup_bytes != (avail - REC_BYTES) / wakeup_bytes) {
+			flags = BPF_RB_FORCE_WAKEUP;
+			count(SM_CNT_WAKEUPS);
+		}
 	}
 	count(SM_CNT_EMITTED);
 	bpf_ringbuf_submit(e, flags);

@@ -40,6 +40,8 @@ struct sm_tracer_stats {
 	uint64_t consumed;  /* events delivered to on_event */
 	uint64_t wakeups;   /* forced consumer wake-ups */
 	uint64_t snapshots; /* /proc rounds taken */
+	uint64_t bpf_run_ns;  /* time spent in this tracer's BPF programs (kernel.bpf_stats_enabled=1) */
+	uint64_t bpf_run_cnt; /* their invocations (0 while bpf_stats is off) */
 };
 
 struct sm_tracer;

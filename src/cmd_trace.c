@@ -347,6 +347,10 @@ static void summary(struct trace *tr, const struct sm_tracer *t, double secs)
 		json_object_object_add(o, "wakeups", json_object_new_uint64(st.wakeups));
 		json_object_object_add(o, "snapshots", json_object_new_uint64(st.snapshots));
 		json_object_object_add(o, "shown", json_object_new_uint64(tr->shown));
+		json_object_object_add(o, "bpf_run_ns", json_object_new_uint64(st.bpf_run_ns));
+		json_object_object_add(o, "bpf_run_cnt", json_object_new_uint64(st.bpf_run_cnt));
+		json_object_object_add(o, "bpf_ns_per_event",
+				       json_object_new_double(st.bpf_run_cnt ? (double)st.bpf_run_ns / (double)st.bpf_run_cnt : 0));
 		for (int i = 0; i < TOP_TASKS && top[i]; i++) {
 			json_object *x = json_object_new_object(), *h = json_object_new_array();
 			char comm[SM_COMM_LEN + 1];
@@ -375,6 +379,9 @@ static void summary(struct trace *tr, const struct sm_tracer *t, double secs)
 	       " forced wake-ups, %" PRIu64 " shown%s\n", secs, sm_tracer_mode_name(t), st.consumed,
 	       secs > 0 ? (double)st.consumed / secs : 0.0, st.dropped, st.wakeups, tr->shown,
 	       tr->tasks_full ? " (task table full: summary partial)" : "");
+	if (st.bpf_run_cnt)
+		printf("BPF cost: %.0f ns per event (%" PRIu64 " program runs; kernel.bpf_stats_enabled=1)\n",
+		       (double)st.bpf_run_ns / (double)st.bpf_run_cnt, st.bpf_run_cnt);
 	if (sm_tracer_mode(t) == SM_SOURCE_PROC) {
 		printf("%" PRIu64 " /proc rounds, %" PRIu64 " thread deltas (no run-queue latency without BPF)\n",
 		       st.snapshots, tr->snaps);
@@ -493,9 +500,8 @@ int cmd_trace(int argc, char **argv)
 	sigaction(SIGPIPE, &sa, NULL);
 	tr.start_ns = sm_now_ns();
 	end = duration_ns ? tr.start_ns + duration_ns : UINT64_MAX;
-	if (!tr.json)
-		fprintf(stderr, "schedml: tracing (source %s)%s\n", sm_tracer_mode_name(t),
-			duration_ns ? "" : "; Ctrl-C to stop");
+	fprintf(stderr, "schedml: tracing (source %s)%s\n", sm_tracer_mode_name(t),
+		duration_ns ? "" : "; Ctrl-C to stop");
 	while (!stop_requested) {
 		uint64_t now = sm_now_ns();
 		int timeout = 100;

@@ -477,5 +477,21 @@ void sm_tracer_stats(const struct sm_tracer *t, struct sm_tracer_stats *st)
 				st->wakeups = sum;
 		}
 		free(vals);
+		/* Per-program cost, counted by the kernel while kernel.bpf_stats_enabled=1. */
+		{
+			struct bpf_program *prog;
+
+			bpf_object__for_each_program(prog, t->skel->obj) {
+				struct bpf_prog_info info;
+				uint32_t len = sizeof(info);
+				int pfd = bpf_program__fd(prog);
+
+				memset(&info, 0, sizeof(info));
+				if (pfd < 0 || bpf_obj_get_info_by_fd(pfd, &info, &len) < 0)
+					continue;
+				st->bpf_run_ns += info.run_time_ns;
+				st->bpf_run_cnt += info.run_cnt;
+			}
+		}
 	}
 }
