@@ -82,6 +82,13 @@ void sm_fconfig_default(struct sm_fconfig *cfg)
 	cfg->ewma_shift = 2;
 }
 
+/* Decayed log-linear histogram; only bins lo..hi can be non-zero (none when !used). */
+struct hist {
+	uint32_t c[HIST_BINS];
+	uint8_t lo, hi;
+	bool used;
+};
+
 struct bucket {
 	uint64_t run_ns, sleep_ns, rqlat_ns;
 	uint32_t nr_runs, nr_sleeps, nr_rqlat;
@@ -102,8 +109,8 @@ struct thr {
 	bool kthread, info_valid, info_stale, changed, ticked, last_vol, ewma_init;
 	struct sm_taskinfo info;
 	struct sm_entity ent;
-	uint32_t hist_run[HIST_BINS];
-	uint32_t hist_rq[HIST_BINS];
+	struct hist hist_run;
+	struct hist hist_rq;
 };
 
 struct proc {
@@ -125,8 +132,8 @@ struct agg {
 	int64_t ewma_sum;
 	uint32_t nr_tasks;
 	bool any_last_vol;
-	uint32_t hist_run[HIST_BINS];
-	uint32_t hist_rq[HIST_BINS];
+	struct hist hist_run;
+	struct hist hist_rq;
 };
 
 struct cgslot {
@@ -224,22 +231,64 @@ static uint64_t hist_value(unsigned bin)
 	return lo + width / 2;
 }
 
+static inline void hist_add(struct hist *h, unsigned bin, uint32_t n)
+{
+	sat_add32(&h->c[bin], n);
+	if (!h->used) {
+		h->lo = h->hi = (uint8_t)bin;
+		h->used = true;
+	} else if (bin < h->lo) {
+		h->lo = (uint8_t)bin;
+	} else if (bin > h->hi) {
+		h->hi = (uint8_t)bin;
+	}
+}
+
+static void hist_merge(struct hist *d, const struct hist *h)
+{
+	if (!h->used)
+		return;
+	for (unsigned i = h->lo; i <= h->hi; i++)
+		if (h->c[i])
+			hist_add(d, i, h->c[i]);
+}
+
+/* Multiply by (1 - 1/2^sh); counts under 1/16 of a sample are dropped. */
+static void hist_decay(struct hist *h, unsigned sh)
+{
+	if (!h->used)
+		return;
+	for (unsigned i = h->lo; i <= h->hi; i++) {
+		uint32_t c = h->c[i];
+		c -= c >> sh;
+		h->c[i] = c < HIST_ONE / 16 ? 0 : c;
+	}
+	while (h->lo < h->hi && !h->c[h->lo])
+		h->lo++;
+	while (h->hi > h->lo && !h->c[h->hi])
+		h->hi--;
+	if (!h->c[h->lo])
+		h->used = false;
+}
+
 /* Smallest bin value with at least pct/100 of the samples at or below it (0 if empty). */
-static uint64_t hist_pct(const uint32_t *h, unsigned pct)
+static uint64_t hist_pct(const struct hist *h, unsigned pct)
 {
 	uint64_t total = 0, acc = 0;
 
-	for (unsigned i = 0; i < HIST_BINS; i++)
-		total += h[i];
+	if (!h->used)
+		return 0;
+	for (unsigned i = h->lo; i <= h->hi; i++)
+		total += h->c[i];
 	if (!total)
 		return 0;
 	uint64_t need = (total * pct + 99) / 100;
-	for (unsigned i = 0; i < HIST_BINS; i++) {
-		acc += h[i];
+	for (unsigned i = h->lo; i <= h->hi; i++) {
+		acc += h->c[i];
 		if (acc >= need)
 			return hist_value(i);
 	}
-	return hist_value(HIST_BINS - 1);
+	return hist_value(h->hi);
 }
 
 /* ---- hash tables (linear probing, backward-shift deletion) ---- */
@@ -423,8 +472,8 @@ static void thr_reset_stats(struct sm_ftable *t, uint32_t s, uint64_t ts)
 
 	memset(&t->ring[(size_t)s * t->cfg.window_ticks], 0,
 	       sizeof(struct bucket) * t->cfg.window_ticks);
-	memset(th->hist_run, 0, sizeof(th->hist_run));
-	memset(th->hist_rq, 0, sizeof(th->hist_rq));
+	memset(&th->hist_run, 0, sizeof(th->hist_run));
+	memset(&th->hist_rq, 0, sizeof(th->hist_rq));
 	memset(&th->ent.fv, 0, sizeof(th->ent.fv));
 	th->first_seen = ts;
 	th->sleep_start = 0;
@@ -550,7 +599,7 @@ static void switch_out(struct sm_ftable *t, const struct sm_event *e)
 	th->credited_ns = 0;
 	if (run) {
 		b->nr_runs++;
-		sat_add32(&th->hist_run[hist_bin(run / 1000)], HIST_ONE);
+		hist_add(&th->hist_run, hist_bin(run / 1000), HIST_ONE);
 	}
 	if (e->prev_state != SM_PREV_PREEMPTED) {
 		b->vol++;
@@ -586,7 +635,7 @@ static void switch_in(struct sm_ftable *t, const struct sm_event *e)
 		struct bucket *b = cur_bucket(t, s);
 		b->rqlat_ns += e->rq_lat_ns;
 		b->nr_rqlat++;
-		sat_add32(&th->hist_rq[hist_bin(e->rq_lat_ns / 1000)], HIST_ONE);
+		hist_add(&th->hist_rq, hist_bin(e->rq_lat_ns / 1000), HIST_ONE);
 	}
 	th->oncpu_since = e->ts_ns;
 	th->credited_ns = 0;
@@ -729,10 +778,10 @@ void sm_ftable_snapshot(struct sm_ftable *t, const struct sm_snapdelta *d)
 	if (n) {
 		/* No stint distribution: every slice counted at the mean stint (p90 ~ mean). */
 		b->nr_runs += (uint32_t)n;
-		sat_add32(&th->hist_run[hist_bin(d->run_ns / n / 1000)], (uint32_t)(n > UINT32_MAX / HIST_ONE ? UINT32_MAX : n * HIST_ONE));
+		hist_add(&th->hist_run, hist_bin(d->run_ns / n / 1000), (uint32_t)(n > UINT32_MAX / HIST_ONE ? UINT32_MAX : n * HIST_ONE));
 		b->rqlat_ns += d->wait_ns;
 		b->nr_rqlat += (uint32_t)n;
-		sat_add32(&th->hist_rq[hist_bin(d->wait_ns / n / 1000)], (uint32_t)(n > UINT32_MAX / HIST_ONE ? UINT32_MAX : n * HIST_ONE));
+		hist_add(&th->hist_rq, hist_bin(d->wait_ns / n / 1000), (uint32_t)(n > UINT32_MAX / HIST_ONE ? UINT32_MAX : n * HIST_ONE));
 	}
 	n = d->vol_switches > UINT32_MAX ? UINT32_MAX : d->vol_switches;
 	b->vol += (uint32_t)n;
@@ -772,10 +821,8 @@ static void agg_add_thread(struct sm_ftable *t, struct agg *a, uint32_t s, uint6
 		a->w.invol += r[i].invol;
 	}
 	a->last.run_ns += r[t->head].run_ns;
-	for (unsigned i = 0; i < HIST_BINS; i++) {
-		sat_add32(&a->hist_run[i], th->hist_run[i]);
-		sat_add32(&a->hist_rq[i], th->hist_rq[i]);
-	}
+	hist_merge(&a->hist_run, &th->hist_run);
+	hist_merge(&a->hist_rq, &th->hist_rq);
 	if (!a->nr_tasks || th->first_seen < a->first_seen)
 		a->first_seen = th->first_seen;
 	if (th->cpu != NIL && now > th->oncpu_since) {
@@ -785,7 +832,7 @@ static void agg_add_thread(struct sm_ftable *t, struct agg *a, uint32_t s, uint6
 		a->nr_ongoing++;
 		/* The ongoing stint counts as one sample (not stored). */
 		a->w.nr_runs++;
-		sat_add32(&a->hist_run[hist_bin(on / 1000)], HIST_ONE);
+		hist_add(&a->hist_run, hist_bin(on / 1000), HIST_ONE);
 	}
 	a->ewma_sum += th->ewma_share;
 	if (th->last_vol)
@@ -806,10 +853,8 @@ static void agg_add_agg(struct agg *a, const struct agg *b)
 	a->w.vol += b->w.vol;
 	a->w.invol += b->w.invol;
 	a->last.run_ns += b->last.run_ns;
-	for (unsigned i = 0; i < HIST_BINS; i++) {
-		sat_add32(&a->hist_run[i], b->hist_run[i]);
-		sat_add32(&a->hist_rq[i], b->hist_rq[i]);
-	}
+	hist_merge(&a->hist_run, &b->hist_run);
+	hist_merge(&a->hist_rq, &b->hist_rq);
 	if (!a->nr_tasks || b->first_seen < a->first_seen)
 		a->first_seen = b->first_seen;
 	if (b->ongoing_ns > a->ongoing_ns)
@@ -847,7 +892,7 @@ static void agg_finish(const struct sm_ftable *t, const struct agg *a, uint64_t 
 		/* The ongoing stint's CPU time is already in run_ns (credited); it is one sample. */
 		fv->v[SM_F_RUN_MEAN] = sat32((int64_t)(a->w.run_ns / a->w.nr_runs / 1000));
 	}
-	fv->v[SM_F_RUN_P90] = sat32((int64_t)hist_pct(a->hist_run, 90));
+	fv->v[SM_F_RUN_P90] = sat32((int64_t)hist_pct(&a->hist_run, 90));
 	if (a->w.nr_sleeps)
 		fv->v[SM_F_SLEEP_MEAN] = sat32((int64_t)(a->w.sleep_ns / a->w.nr_sleeps / 1000));
 	fv->v[SM_F_WAIT_FREQ] = per_sec(a->w.waits, span, 10);
@@ -858,7 +903,7 @@ static void agg_finish(const struct sm_ftable *t, const struct agg *a, uint64_t 
 		fv->v[SM_F_VOL_RATIO] = (a->any_last_vol && !a->nr_ongoing) ? 1000 : 0;
 	if (a->w.nr_rqlat)
 		fv->v[SM_F_RQLAT_MEAN] = sat32((int64_t)(a->w.rqlat_ns / a->w.nr_rqlat / 1000));
-	fv->v[SM_F_RQLAT_P99] = sat32((int64_t)hist_pct(a->hist_rq, 99));
+	fv->v[SM_F_RQLAT_P99] = sat32((int64_t)hist_pct(&a->hist_rq, 99));
 	fv->v[SM_F_NR_THREADS] = (int32_t)(nr_threads > INT32_MAX ? INT32_MAX : nr_threads);
 	fv->v[SM_F_KTHREAD] = kthread;
 	if (info) {
@@ -1032,15 +1077,9 @@ void sm_ftable_tick(struct sm_ftable *t, uint64_t now, const struct sm_sysctx *s
 		uint32_t sh = t->cfg.ewma_shift;
 
 		memset(cur_bucket(t, s), 0, sizeof(struct bucket));
-		/* Counts carry 8 fraction bits: a sample weighs 1, (1-1/2^sh) a tick later, ...;
-		 * below 1/16 of a sample it is dropped. */
-		for (unsigned k = 0; k < HIST_BINS; k++) {
-			uint32_t r = th->hist_run[k], q = th->hist_rq[k];
-			r -= r >> sh;
-			q -= q >> sh;
-			th->hist_run[k] = r < HIST_ONE / 16 ? 0 : r;
-			th->hist_rq[k] = q < HIST_ONE / 16 ? 0 : q;
-		}
+		/* Counts carry 8 fraction bits: a sample weighs 1, (1-1/2^sh) a tick later, ... */
+		hist_decay(&th->hist_run, sh);
+		hist_decay(&th->hist_rq, sh);
 	}
 	t->tick_ts[t->nr_ticks % (MAX_WINDOW_TICKS + 1)] = now;
 	t->nr_ticks++;
