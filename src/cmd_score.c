@@ -351,7 +351,8 @@ int cmd_score(int argc, char **argv)
 
 	sm_fconfig_default(&fcfg);
 	optind = 1;
-	while ((o = getopt_long(argc, argv, "d:t:m:jn:ah", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((o = getopt_long(argc, argv, ":d:t:m:jn:ah", opts, NULL)) != -1) {
 		switch (o) {
 		case 'd':
 			if (sm_parse_duration_ns(optarg, &duration_ns) < 0 || !duration_ns)
@@ -398,8 +399,10 @@ int cmd_score(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return 0;
+		case ':':
+			return sm_usage_error(CMD, "option '%s' needs a value", argv[optind - 1]);
 		default:
-			return sm_usage_error(CMD, "unknown option");
+			return sm_usage_error(CMD, "unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
