@@ -35,6 +35,11 @@ static int model_err(char *err, size_t errlen, const char *origin, const char *f
 	va_start(ap, fmt);
 	vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
 	va_end(ap);
+	/* One line: field names and quoted values may hold control bytes (json-c accepts a raw
+	 * newline inside a key). Found by tests/fuzz/fuzz_model (regress/model/newline-in-key). */
+	for (char *c = err; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
 	return -EINVAL;
 }
 
