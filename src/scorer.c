@@ -6,7 +6,8 @@
  * Tree: walk from node 0, left when x <= threshold.
  * MLP:  q_i = sat16(((x_i - off_i) * mul_i) >> shift)                 (Q frac_bits)
  *       a_j = sat32(((sum_k w_jk * a_k) >> frac_bits) + b_j), ReLU on hidden layers
- *       (both shifts round to nearest: + 2^(s-1) before >> s; int64 sums)
+ *       (the layer shift rounds to nearest: + 2^(F-1) before >> F; int64 sums)
+ * The reference computes the same integer inputs, then the layers in double and the real sigmoid.
  *       score = sigmoid(logit / 2^frac_bits) * 1000 via a 257-entry table over [-8, 8] with
  *       linear interpolation (table error < 0.05 permille; see docs/model.md for the bound).
  */
@@ -101,19 +102,26 @@ static int64_t dot_w16_a32(const int16_t *w, const int32_t *a, uint32_t n)
 	return acc;
 }
 
+/* The model's integer input i (part of the model's definition, shared with the reference):
+ * sat16(((x - off) * mul) >> shift), an arithmetic (flooring) shift, as the trainer assumes. */
+static inline int32_t quant_input(const struct sm_model *m, const struct sm_fvec *fv, uint32_t i)
+{
+	int64_t x = ((int64_t)fv->v[m->input[i]] - m->in_off[i]) * m->in_mul[i];
+
+	return sat16(x >> m->in_shift);
+}
+
 /* Run the MLP in fixed point; act0 gets the quantised inputs, hid the hidden activations. */
 static int32_t mlp_forward(const struct sm_model *m, const struct sm_fvec *fv, int32_t *act0,
 			   int32_t hid[][SM_MLP_MAX_WIDTH])
 {
 	int32_t a[SM_MLP_MAX_WIDTH], b[SM_MLP_MAX_WIDTH];
 	uint32_t n = m->n_inputs, F = m->frac_bits;
-	/* Round to nearest rather than floor: halves the error and removes its bias. */
-	int64_t in_round = m->in_shift ? (int64_t)1 << (m->in_shift - 1) : 0;
+	/* Layers round to nearest rather than floor: halves the error and removes its bias. */
 	int64_t half = F ? (int64_t)1 << (F - 1) : 0;
 
 	for (uint32_t i = 0; i < n; i++) {
-		int64_t x = ((int64_t)fv->v[m->input[i]] - m->in_off[i]) * m->in_mul[i];
-		a[i] = sat16((x + in_round) >> m->in_shift);
+		a[i] = quant_input(m, fv, i);
 		if (act0)
 			act0[i] = a[i];
 	}
@@ -163,10 +171,7 @@ double sm_score_ref(const struct sm_model *m, const struct sm_fvec *fv)
 	}
 	double a[SM_MLP_MAX_WIDTH], b[SM_MLP_MAX_WIDTH], scale = ldexp(1.0, (int)m->frac_bits);
 	for (uint32_t i = 0; i < m->n_inputs; i++) {
-		double q = ((double)fv->v[m->input[i]] - m->in_off[i]) * m->in_mul[i] /
-			   ldexp(1.0, (int)m->in_shift);
-		q = q > INT16_MAX ? INT16_MAX : q < INT16_MIN ? INT16_MIN : q;
-		a[i] = q / scale; /* real value */
+		a[i] = quant_input(m, fv, i) / scale; /* the model's integer input, as a real value */
 	}
 	for (uint32_t l = 0; l < m->n_layers; l++) {
 		const struct sm_mlp_layer *L = &m->layer[l];
