@@ -313,6 +313,8 @@ static void htab_free(struct htab *h)
 
 static inline uint32_t htab_get(const struct htab *h, uint32_t k)
 {
+	if (!k)
+		return NIL; /* 0 marks an empty slot: never a key (found by tests/fuzz/fuzz_event) */
 	for (uint32_t i = hash32(k) & h->mask;; i = (i + 1) & h->mask) {
 		if (h->key[i] == k)
 			return h->val[i];
@@ -484,14 +486,23 @@ static void thr_reset_stats(struct sm_ftable *t, uint32_t s, uint64_t ts)
 	th->last_vol = false;
 }
 
-/* Find or create a thread; NIL when the table is full (counted). */
+static void thr_remove(struct sm_ftable *t, uint32_t s);
+
+/* Find or create a thread; NIL when the table is full (counted). A known tid seen with another
+ * tgid is a reused tid whose exit we missed: the old thread is dropped. */
 static uint32_t thr_get(struct sm_ftable *t, uint32_t tid, uint32_t tgid, uint64_t ts)
 {
 	uint32_t s = htab_get(&t->thash, tid);
 	struct thr *th;
 
-	if (s != NIL)
-		return s;
+	if (s != NIL) {
+		if (!tgid || t->thr[s].tgid == tgid)
+			return s;
+		thr_remove(t, s);
+		t->st.exits++;
+	}
+	if (!tid)
+		return NIL; /* pid 0 (idle, or a bogus event) is never tracked: 0 is the empty key */
 	if (!t->nr_thr_free) {
 		t->st.cap_hits++;
 		return NIL;
@@ -583,7 +594,7 @@ static void switch_out(struct sm_ftable *t, const struct sm_event *e)
 	if (!e->prev_pid)
 		return; /* idle */
 	s = htab_get(&t->thash, e->prev_pid);
-	if (s == NIL) {
+	if (s == NIL || (e->prev_tgid && t->thr[s].tgid != e->prev_tgid)) {
 		/* First sight: it ran run ns before this event; count that as seen. */
 		uint64_t seen = e->ts_ns > run ? e->ts_ns - run : e->ts_ns;
 		s = thr_get(t, e->prev_pid, e->prev_tgid, seen);
@@ -669,9 +680,7 @@ static void wakeup(struct sm_ftable *t, const struct sm_event *e, bool is_new)
 	}
 	th->sleep_start = 0;
 	if (e->prev_pid && e->prev_pid != e->pid) {
-		uint32_t w = htab_get(&t->thash, e->prev_pid);
-		if (w == NIL)
-			w = thr_get(t, e->prev_pid, e->prev_tgid, e->ts_ns);
+		uint32_t w = thr_get(t, e->prev_pid, e->prev_tgid, e->ts_ns);
 		if (w != NIL) {
 			cur_bucket(t, w)->wakes++;
 			t->thr[w].changed = true;

@@ -392,6 +392,26 @@ static void test_snapshot(void **state)
 	sm_ftable_free(t);
 }
 
+/* A tid reused by another process (its exit event was lost): the old thread is dropped. */
+static void test_tid_reuse(void **state)
+{
+	struct sm_ftable *t = new_table(0);
+	uint32_t tids[4];
+
+	(void)state;
+	ev_wakeup(t, T0, 800, 800, 0, 0);
+	ev_wakeup(t, T0 + 1 * MS, 801, 800, 0, 0);
+	assert_int_equal(sm_ftable_proc_threads(t, 800, tids, 4), 2);
+	ev_switch(t, T0 + 2 * MS, 0, 0, 0, 0, 0, 801, 900, 0);
+	assert_int_equal(sm_ftable_proc_threads(t, 800, tids, 4), 1);
+	assert_int_equal(sm_ftable_proc_threads(t, 900, tids, 4), 1);
+	assert_int_equal(tids[0], 801);
+	ev_switch(t, T0 + 3 * MS, 0, 800, 950, 1 * MS, 1, 0, 0, 0);
+	assert_null(sm_ftable_proc(t, 800));
+	assert_int_equal(sm_ftable_proc_threads(t, 950, tids, 4), 1);
+	sm_ftable_free(t);
+}
+
 static void test_bad_config(void **state)
 {
 	struct sm_fconfig cfg;
@@ -421,6 +441,7 @@ int main(void)
 		cmocka_unit_test(test_cap),
 		cmocka_unit_test(test_10k),
 		cmocka_unit_test(test_snapshot),
+		cmocka_unit_test(test_tid_reuse),
 		cmocka_unit_test(test_bad_config),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
