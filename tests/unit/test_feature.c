@@ -392,6 +392,50 @@ static void test_snapshot(void **state)
 	sm_ftable_free(t);
 }
 
+/* kthread from the event flags, system context from the tick, policy/nice from /proc info. */
+static void test_context(void **state)
+{
+	struct sm_ftable *t = new_table(0);
+	struct sm_sysctx sys = { .ts_ns = T0, .nr_cpus = 2, .nr_running = 5, .load1_x100 = 123 };
+	struct sm_event e = { .ts_ns = T0, .type = SM_EV_SWITCH, .cpu = 0, .pid = 2, .tgid = 2,
+			      .prev_pid = 0, .flags = SM_EVF_KTHREAD };
+	struct sm_taskinfo ti = { .pid = 3, .tgid = 3, .policy = 5, .nice = -3, .nr_threads = 1 };
+	const struct sm_entity *k, *u;
+	char v[32];
+
+	(void)state;
+	snprintf(e.comm, sizeof(e.comm), "kworker/0:1");
+	sm_ftable_event(t, &e);
+	/* kthread 2 switches to 3, flagged as the previous task being a kernel thread */
+	ev_switch(t, T0 + 1 * MS, 0, 0, 0, 0, 0, 0, 0, 0);
+	struct sm_event f = { .ts_ns = T0 + 2 * MS, .type = SM_EV_SWITCH, .pid = 3, .tgid = 3,
+			      .prev_pid = 2, .prev_tgid = 2, .prev_run_ns = 2 * MS, .prev_state = 1,
+			      .flags = SM_EVF_PREV_KTHREAD };
+	sm_ftable_event(t, &f);
+	assert_int_equal(sm_ftable_taskinfo(t, &ti), 0);
+	sm_ftable_tick(t, T0 + 250 * MS, &sys);
+	k = find_thread(t, 2);
+	u = find_thread(t, 3);
+	assert_int_equal(k->fv.v[SM_F_KTHREAD], 1);
+	assert_int_equal(u->fv.v[SM_F_KTHREAD], 0);
+	assert_string_equal(k->info->comm, "kworker/0:1");
+	assert_int_equal(u->fv.v[SM_F_POLICY], 5);
+	assert_int_equal(u->fv.v[SM_F_NICE], -3);
+	assert_int_equal(k->fv.v[SM_F_NICE], 0);
+	for (const struct sm_entity *x = k; x; x = x == k ? u : NULL) {
+		assert_int_equal(x->fv.v[SM_F_SYS_CPUS], 2);
+		assert_int_equal(x->fv.v[SM_F_SYS_RUNNABLE], 5);
+		assert_int_equal(x->fv.v[SM_F_SYS_LOAD], 123);
+	}
+	sm_feature_value_str(SM_F_SYS_LOAD, 123, v, sizeof(v));
+	assert_string_equal(v, "1.23");
+	/* No context given: the last one stays. */
+	sm_ftable_tick(t, T0 + 500 * MS, NULL);
+	assert_int_equal(find_thread(t, 3)->fv.v[SM_F_SYS_RUNNABLE], 5);
+	assert_int_equal(sm_ftable_proc(t, 2)->fv.v[SM_F_KTHREAD], 1);
+	sm_ftable_free(t);
+}
+
 /* A tid reused by another process (its exit event was lost): the old thread is dropped. */
 static void test_tid_reuse(void **state)
 {
@@ -442,6 +486,7 @@ int main(void)
 		cmocka_unit_test(test_10k),
 		cmocka_unit_test(test_snapshot),
 		cmocka_unit_test(test_tid_reuse),
+		cmocka_unit_test(test_context),
 		cmocka_unit_test(test_bad_config),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
