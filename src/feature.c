@@ -604,6 +604,8 @@ static void switch_out(struct sm_ftable *t, const struct sm_event *e)
 	th = &t->thr[s];
 	b = cur_bucket(t, s);
 	th->changed = true;
+	if (!th->first_seen)
+		th->first_seen = e->ts_ns > run ? e->ts_ns - run : e->ts_ns;
 	if (e->flags & SM_EVF_PREV_KTHREAD)
 		th->kthread = true;
 	b->run_ns += run > th->credited_ns ? run - th->credited_ns : 0;
@@ -639,6 +641,8 @@ static void switch_in(struct sm_ftable *t, const struct sm_event *e)
 		return;
 	th = &t->thr[s];
 	th->changed = true;
+	if (!th->first_seen)
+		th->first_seen = e->ts_ns; /* known from /proc before any event */
 	if (e->flags & SM_EVF_KTHREAD)
 		th->kthread = true;
 	note_comm(th, e->comm);
@@ -667,6 +671,8 @@ static void wakeup(struct sm_ftable *t, const struct sm_event *e, bool is_new)
 		return;
 	th = &t->thr[s];
 	th->changed = true;
+	if (!th->first_seen)
+		th->first_seen = e->ts_ns;
 	if (e->flags & SM_EVF_KTHREAD)
 		th->kthread = true;
 	note_comm(th, e->comm);

@@ -7,6 +7,8 @@
 #include <cmocka.h>
 
 #include "feature.h"
+#include "replay.h"
+#include "trace_io.h"
 #include "util.h"
 
 #define MS 1000000ull
@@ -456,6 +458,138 @@ static void test_tid_reuse(void **state)
 	sm_ftable_free(t);
 }
 
+/* ---- replay ---- */
+
+struct rctx {
+	int ticks, events, stop_after;
+	uint64_t last_tick;
+	int32_t cpu_share_100, sys_cpus, label_100, label_200;
+	char header[256];
+};
+
+static int r_tick(void *ctx, const struct sm_replay *rp, const struct sm_ftable *ft, uint64_t now)
+{
+	struct rctx *c = ctx;
+	const struct sm_entity *p = sm_ftable_proc(ft, 100);
+
+	c->ticks++;
+	c->last_tick = now;
+	c->cpu_share_100 = p ? p->fv.v[SM_F_CPU_SHARE] : -1;
+	c->sys_cpus = p ? p->fv.v[SM_F_SYS_CPUS] : -1;
+	c->label_100 = sm_replay_label(rp, 100);
+	c->label_200 = sm_replay_label(rp, 200);
+	snprintf(c->header, sizeof(c->header), "%s", sm_replay_header(rp));
+	assert_non_null(strstr(sm_replay_path(rp), "trace"));
+	return c->stop_after && c->ticks >= c->stop_after ? -ECANCELED : 0;
+}
+
+static int r_event(void *ctx, const struct sm_replay *rp, const struct sm_event *e)
+{
+	(void)rp;
+	(void)e;
+	((struct rctx *)ctx)->events++;
+	return 0;
+}
+
+/* 1.1 s of tid 100 running 1 ms every 10 ms; K lines every 250 ms when with_k. */
+static void write_trace(const char *path, bool with_k)
+{
+	struct sm_trace_writer *w = NULL;
+	struct sm_trace_rec r;
+
+	assert_int_equal(sm_trace_writer_open(path, "{\"note\":\"unit test\"}", &w), 0);
+	memset(&r, 0, sizeof(r));
+	r.kind = SM_REC_LABEL;
+	r.label.tgid = 100;
+	r.label.cls = SM_CLASS_INTERACTIVE;
+	assert_int_equal(sm_trace_write(w, &r), 0);
+	memset(&r, 0, sizeof(r));
+	r.kind = SM_REC_SYS;
+	r.sys = (struct sm_sysctx){ .ts_ns = T0, .nr_cpus = 2, .nr_running = 1, .load1_x100 = 50 };
+	assert_int_equal(sm_trace_write(w, &r), 0);
+	memset(&r, 0, sizeof(r));
+	r.kind = SM_REC_TASK;
+	r.task = (struct sm_taskinfo){ .pid = 100, .tgid = 100, .nr_threads = 1 };
+	snprintf(r.task.comm, sizeof(r.task.comm), "sleeper");
+	snprintf(r.task.cgroup, sizeof(r.task.cgroup), "/");
+	assert_int_equal(sm_trace_write(w, &r), 0);
+	for (uint64_t ts = T0; ts < T0 + 1100 * MS; ts += 10 * MS) {
+		memset(&r, 0, sizeof(r));
+		r.kind = SM_REC_EVENT;
+		r.ev = (struct sm_event){ .ts_ns = ts, .type = SM_EV_SWITCH, .pid = 100, .tgid = 100 };
+		snprintf(r.ev.comm, sizeof(r.ev.comm), "sleeper");
+		assert_int_equal(sm_trace_write(w, &r), 0);
+		r.ev = (struct sm_event){ .ts_ns = ts + 1 * MS, .type = SM_EV_SWITCH, .prev_pid = 100,
+					  .prev_tgid = 100, .prev_run_ns = 1 * MS, .prev_state = 1 };
+		assert_int_equal(sm_trace_write(w, &r), 0);
+		if (with_k && (ts - T0) % (250 * MS) == 240 * MS) {
+			memset(&r, 0, sizeof(r));
+			r.kind = SM_REC_TICK;
+			r.tick_ns = ts + 10 * MS;
+			assert_int_equal(sm_trace_write(w, &r), 0);
+		}
+	}
+	assert_int_equal(sm_trace_writer_close(w), 0);
+}
+
+static void test_replay(void **state)
+{
+	char dir[] = "/tmp/test_feature.XXXXXX", path[300], err[256];
+	struct sm_replay_opts o = { .on_tick = r_tick, .on_event = r_event };
+	struct rctx c = { 0 };
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/trace_k.log.gz", dir);
+	sm_fconfig_default(&o.fcfg);
+	o.ctx = &c;
+
+	/* K lines: ticks exactly there (4: at 250, 500, 750, 1000 ms). */
+	write_trace(path, true);
+	assert_int_equal(sm_replay_file(path, &o, err, sizeof(err)), 0);
+	assert_int_equal(c.ticks, 4);
+	assert_true(c.last_tick == T0 + 1000 * MS);
+	assert_int_equal(c.events, 220);
+	assert_int_equal(c.cpu_share_100, 100);
+	assert_int_equal(c.sys_cpus, 2);
+	assert_int_equal(c.label_100, SM_CLASS_INTERACTIVE);
+	assert_int_equal(c.label_200, SM_CLASS_NONE);
+	assert_non_null(strstr(c.header, "unit test"));
+
+	/* A callback error stops the replay and is returned. */
+	memset(&c, 0, sizeof(c));
+	c.stop_after = 2;
+	assert_int_equal(sm_replay_file(path, &o, err, sizeof(err)), -ECANCELED);
+	assert_int_equal(c.ticks, 2);
+	unlink(path);
+
+	/* No K lines: a tick every 250 ms of event time, and a final one at the last event. */
+	snprintf(path, sizeof(path), "%s/trace_nok.log.gz", dir);
+	write_trace(path, false);
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(sm_replay_file(path, &o, err, sizeof(err)), 0);
+	assert_int_equal(c.ticks, 5);
+	assert_true(c.last_tick == T0 + 1091 * MS);
+	/* window 250..1091 ms: 3 x 25 ms + 10 ms of CPU in 841 ms */
+	assert_int_equal(c.cpu_share_100, 101);
+	unlink(path);
+
+	/* A bad line: FILE:LINE: problem. */
+	snprintf(path, sizeof(path), "%s/trace_bad.log", dir);
+	FILE *f = fopen(path, "we");
+	assert_non_null(f);
+	fprintf(f, "# schedml-trace 1 {}\nK 5\nS 1 2\n");
+	fclose(f);
+	memset(&c, 0, sizeof(c));
+	assert_true(sm_replay_file(path, &o, err, sizeof(err)) < 0);
+	char want[320];
+	snprintf(want, sizeof(want), "%s:3:", path);
+	assert_non_null(strstr(err, want));
+	unlink(path);
+	assert_true(sm_replay_file("/nonexistent/trace", &o, err, sizeof(err)) < 0);
+	rmdir(dir);
+}
+
 static void test_bad_config(void **state)
 {
 	struct sm_fconfig cfg;
@@ -487,6 +621,7 @@ int main(void)
 		cmocka_unit_test(test_snapshot),
 		cmocka_unit_test(test_tid_reuse),
 		cmocka_unit_test(test_context),
+		cmocka_unit_test(test_replay),
 		cmocka_unit_test(test_bad_config),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
