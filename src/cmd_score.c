@@ -176,8 +176,11 @@ static void refresh_info(struct sm_ftable *ft)
 		}
 	for (size_t i = 0; i < n; i++) {
 		struct sm_taskinfo ti;
-		if (sm_proc_taskinfo("/proc", want[i][0], want[i][1], &ti) == 0)
+		int r = sm_proc_taskinfo("/proc", want[i][0], want[i][1], &ti);
+		if (r == 0)
 			sm_ftable_taskinfo(ft, &ti);
+		else if (r == -ENOENT || r == -ESRCH)
+			sm_ftable_forget(ft, want[i][1]); /* gone; its exit was not seen */
 	}
 }
 

@@ -32,6 +32,9 @@
 #define MAX_CGROUPS 1024
 #define MAX_WINDOW_TICKS 64
 #define NIL UINT32_MAX
+/* The kernel's TASK_DEAD (include/linux/sched.h, 0x80 since 4.14): a dying task's last
+ * switch-out, which comes after its sched_process_exit. */
+#define SM_TASK_DEAD 0x0080u
 
 const struct sm_feature_desc sm_feature_table[SM_NR_FEATURES] = {
 	[SM_F_CPU_SHARE] = { "cpu_share", "CPUs", 1000,
@@ -594,6 +597,14 @@ static void switch_out(struct sm_ftable *t, const struct sm_event *e)
 	if (!e->prev_pid)
 		return; /* idle */
 	s = htab_get(&t->thash, e->prev_pid);
+	if (e->prev_state & SM_TASK_DEAD) {
+		/* Its last switch-out: never (re)create it; drop it if the exit event was lost. */
+		if (s != NIL && (!e->prev_tgid || t->thr[s].tgid == e->prev_tgid)) {
+			thr_remove(t, s);
+			t->st.exits++;
+		}
+		return;
+	}
 	if (s == NIL || (e->prev_tgid && t->thr[s].tgid != e->prev_tgid)) {
 		/* First sight: it ran run ns before this event; count that as seen. */
 		uint64_t seen = e->ts_ns > run ? e->ts_ns - run : e->ts_ns;

@@ -282,11 +282,14 @@ static void test_process_cgroup(void **state)
 	sm_ftable_tick(t, T0 + 1500 * MS, NULL);
 	assert_true(sm_ftable_proc(t, 400)->info_stale);
 
-	/* Exits remove threads, then the process. */
+	/* Exits remove threads, then the process. The dying task's last switch-out (TASK_DEAD,
+	 * after its exit event) does not bring it back; without an exit event it removes it. */
 	ev_exit(t, T0 + 1600 * MS, 401, 400);
+	ev_switch(t, T0 + 1601 * MS, 1, 401, 400, 10 * US, 0x80, 0, 0, 0);
 	assert_int_equal(sm_ftable_proc_threads(t, 400, tids, 8), 1);
-	ev_exit(t, T0 + 1600 * MS, 400, 400);
+	ev_switch(t, T0 + 1602 * MS, 0, 400, 400, 10 * US, 0x80, 0, 0, 0);
 	assert_null(sm_ftable_proc(t, 400));
+	ev_exit(t, T0 + 1603 * MS, 400, 400);
 	struct sm_fstats st;
 	sm_ftable_stats(t, &st);
 	assert_int_equal(st.exits, 2);
