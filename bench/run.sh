@@ -11,9 +11,10 @@
 #   SECTIONS="latency reaction overhead pipeline scale micro"   which quick sections to run
 #   PIPE_LOOPS=300000 HACKBENCH="-g 8 -l 500" OVERHEAD_REPS=max(REPS,5)   overhead workloads
 #   REACT_COUNT=20 REACT_SPREAD=30               reaction-time hogs and the window they start in
+#   PIPE_SECONDS=5                               event-pipeline load length
 #   SCALE_THREADS=10000 SCALE_SECONDS=30         scale section
 #   SOAK_DURATION=600                            soak length in seconds
-#   MODEL=models/default.json CONFIG=  SCHEDML_ARGS=   passed to `schedml run`
+#   MODEL=models/default.json CONFIG=systemd/config.json SCHEDML_ARGS=   passed to `schedml run`
 #   RESULTS=bench/results                        where <date>.json and the plots go
 set -u
 umask 022
@@ -34,8 +35,9 @@ REACT_SPREAD=${REACT_SPREAD:-30}
 SCALE_THREADS=${SCALE_THREADS:-10000}
 SCALE_SECONDS=${SCALE_SECONDS:-30}
 SOAK_DURATION=${SOAK_DURATION:-600}
+PIPE_SECONDS=${PIPE_SECONDS:-5}
 MODEL=${MODEL:-models/default.json}
-CONFIG=${CONFIG:-}
+CONFIG=${CONFIG:-$( [ -r systemd/config.json ] && echo systemd/config.json )}
 SCHEDML_ARGS=${SCHEDML_ARGS:-}
 RESULTS=${RESULTS:-bench/results}
 SCHEDML=${SCHEDML:-$OUT/schedml}
@@ -59,7 +61,8 @@ TMP=$(mktemp -d /tmp/schedml-bench.XXXXXX)
 RAW=$TMP/raw.tsv      # section group config rep metric value
 SPEC=$TMP/spec.txt    # ratio/goal definitions for bench/report.awk
 EXTRA=$TMP/extra      # free-text outputs (bench_scorer, train) embedded in the JSON
-mkdir -p "$EXTRA" "$TMP/dumps"
+RTDIR=$TMP/rt         # schedml's --runtime-dir (state file, status socket)
+mkdir -p "$EXTRA" "$TMP/dumps" "$RTDIR"
 : >"$RAW"
 : >"$SPEC"
 NOTES=()
@@ -133,12 +136,13 @@ status_num() { # key [file]
 	grep -o -m1 -E "\"?$1\"?[[:space:]]*[:=][[:space:]]*[0-9.]+" "$f" 2>/dev/null | grep -o -E '[0-9.]+$'
 }
 status_snap() { # -> $TMP/status.txt; 0 if the daemon answered
-	"$SCHEDML" status >"$TMP/status.txt" 2>&1
+	"$SCHEDML" status --runtime-dir "$RTDIR" --json >"$TMP/status.txt" 2>&1
 }
 
 # daemon_start dry|act [label]: start confined to our tree, wait until it is ready.
 daemon_start() {
-	local mode=$1 label=${2:-run} args=(run --foreground --scope "pid:$ROOTPID")
+	# a private runtime dir: our own state file and status socket, never the host's /run/schedml
+	local mode=$1 label=${2:-run} args=(run --foreground --scope "pid:$ROOTPID" --runtime-dir "$RTDIR")
 	[ -n "$MODEL" ] && args+=(--model "$MODEL")
 	[ -n "$CONFIG" ] && args+=(--config "$CONFIG")
 	[ "$mode" = dry ] && args+=(--dry-run)
@@ -287,7 +291,11 @@ lat_run() {
 		stop_bg "$(cat "$w/xz$i.pid")"
 	done
 	for i in "${hp[@]}"; do wait "$i" 2>/dev/null; done
-	[ -n "$DAEMON_PID" ] && { daemon_stop; daemon_rec $sec "$grp" "$cfg" "$rep"; }
+	if [ -n "$DAEMON_PID" ]; then
+		daemon_stop
+		daemon_rec $sec "$grp" "$cfg" "$rep"
+		tail -60 "$DAEMON_LOG" >"$EXTRA/latency-daemon-log-tail-$grp-$cfg.txt"
+	fi
 	local k
 	for k in p50 p99 p999 max missed_pct ss_p50 ss_p99 ss_p999 ss_max ss_missed_pct; do
 		rec $sec "$grp" "$cfg" "$rep" "$k" "$(awk -v k="$k" '{ for (i = 1; i <= NF; i++) { split($i, a, "="); if (a[1] == k) print a[2] } }' "$w/probe.out" | head -1)"
@@ -365,6 +373,7 @@ section_reaction() {
 	daemon_stop
 	daemon_rec reaction all schedml 1
 	cp "$TMP/reaction.out" "$EXTRA/reaction.txt"
+	tail -100 "$DAEMON_LOG" >"$EXTRA/reaction-daemon-log-tail.txt"
 	local k
 	tail -1 "$TMP/reaction.out" >"$TMP/reaction.sum"
 	for k in demoted median_ms max_ms min_ms; do rec reaction all schedml 1 "$k" "$(kv "$TMP/reaction.sum" $k)"; done
@@ -424,20 +433,46 @@ EOF
 }
 
 # ---------------------------------------------------------------- section 4: event pipeline
+# The heaviest context-switch loads we can make, each for PIPE_SECONDS: unpinned perf bench sched
+# pipe (both CPUs) and hackbench in a loop.
+load_for() { # load seconds
+	case $1 in
+	pipe) timeout -s KILL "$2" perf bench sched pipe -l 1000000000 >/dev/null 2>&1 ;;
+	hackbench) # shellcheck disable=SC2086
+		timeout -s KILL "$2" bash -c "while :; do hackbench $HACKBENCH >/dev/null 2>&1; done" ;;
+	esac
+	return 0
+}
 section_pipeline() {
-	echo "== 4. event pipeline: heaviest context-switch loads, schedml --dry-run"
-	[ $DAEMON_OK = 1 ] || { note "pipeline: no daemon"; return; }
-	local load ev0 ev1 dr0 dr1 t0 t1 c0 c1 el
+	echo "== 4. event pipeline: ${PIPE_SECONDS}s of each heaviest context-switch load"
+	local load ev0 ev1 dr0 dr1 t0 t1 c0 c1 el j cpu k tp
 	for load in pipe hackbench; do
-		daemon_start dry "pipe-$load" || return
+		# (a) the tracer alone: schedml trace's own summary (events/s, drops, BPF ns/event)
+		if "$SCHEDML" trace --help >/dev/null 2>&1; then
+			j=$TMP/trace-$load.json
+			{ TIMEFORMAT='%U %S'; time "$SCHEDML" trace -q -j -d "$((PIPE_SECONDS + 1))" >"$j" 2>"$TMP/trace-$load.err"; } 2>"$TMP/trace-$load.cpu" &
+			tp=$!
+			sleep 0.5
+			load_for "$load" "$PIPE_SECONDS"
+			wait "$tp"
+			if grep -q '"type":"summary"' "$j"; then
+				tail -1 "$j" >"$EXTRA/trace-summary-$load.json"
+				for k in events_per_s dropped bpf_ns_per_event seconds events; do
+					rec pipeline "$load" trace 1 "$k" "$(tail -1 "$j" | grep -o "\"$k\":[0-9.e+-]*" | head -1 | cut -d: -f2)"
+				done
+				cpu=$(tail -1 "$TMP/trace-$load.cpu")
+				rec pipeline "$load" trace 1 cpu_pct "$(awk -v u="${cpu% *}" -v s="${cpu#* }" -v d="$((PIPE_SECONDS + 1))" 'BEGIN { printf "%.2f", 100 * (u + s) / d }')"
+			else
+				note "pipeline: schedml trace gave no summary: $(tail -2 "$TMP/trace-$load.err" | tr '\n' ' ')"
+			fi
+		fi
+		# (b) the whole daemon (tracer + features + scorer + policy), --dry-run, from its status counters
+		[ $DAEMON_OK = 1 ] || continue
+		daemon_start dry "pipe-$load" || continue
 		sleep 1
-		status_snap; ev0=$(status_num events); dr0=$(status_num drops || status_num dropped)
-		[ -z "$dr0" ] && dr0=$(status_num dropped)
+		status_snap; ev0=$(status_num events); dr0=$(status_num drops); [ -z "$dr0" ] && dr0=$(status_num dropped)
 		c0=$(cpu_ticks "$DAEMON_PID"); t0=$(date +%s.%N)
-		case $load in
-		pipe) perf bench sched pipe -l $((PIPE_LOOPS * 2)) >/dev/null 2>&1 ;;  # unpinned: both CPUs
-		hackbench) hack_time >/dev/null ;;
-		esac
+		load_for "$load" "$PIPE_SECONDS"
 		t1=$(date +%s.%N); c1=$(cpu_ticks "$DAEMON_PID")
 		sleep 0.5
 		status_snap; cp "$TMP/status.txt" "$EXTRA/status-pipeline-$load.txt"
@@ -446,17 +481,17 @@ section_pipeline() {
 		if [ -n "$ev0" ] && [ -n "$ev1" ]; then
 			rec pipeline "$load" dryrun 1 events_per_s "$(awk -v a="$ev0" -v b="$ev1" -v e="$el" 'BEGIN { printf "%.0f", (b - a) / e }')"
 		else
-			note "pipeline: schedml status shows no 'events' counter; events/s not measured"
+			note "pipeline: schedml status shows no 'events' counter; daemon events/s not measured"
 		fi
 		[ -n "$dr0" ] && [ -n "$dr1" ] && rec pipeline "$load" dryrun 1 drops "$((${dr1%.*} - ${dr0%.*}))"
 		rec pipeline "$load" dryrun 1 schedml_cpu_pct "$(awk -v a="$c0" -v b="$c1" -v e="$el" -v hz="$CLK_TCK" 'BEGIN { printf "%.2f", 100 * (b - a) / hz / e }')"
-		rec pipeline "$load" dryrun 1 seconds "$el"
 		daemon_stop
 		rec pipeline "$load" dryrun 1 schedml_hwm_kb "${D_HWM:-0}"
-		echo "   $load: $(grep -P "^pipeline\t$load\t" "$RAW" | awk -F'\t' '{ printf "%s=%s ", $5, $6 }')"
 	done
+	echo "   $(grep -P '^pipeline\t' "$RAW" | awk -F'\t' '{ printf "%s/%s:%s=%s ", $2, $3, $5, $6 }')"
 	cat >>"$SPEC" <<EOF
-goal pipe_storm_no_drops value pipeline pipe dryrun drops <= 0
+goal pipe_storm_no_drops_tracer value pipeline pipe trace dropped <= 0
+goal pipe_storm_no_drops_daemon value pipeline pipe dryrun drops <= 0
 EOF
 }
 
@@ -475,9 +510,10 @@ section_scale() {
 	c1=$(cpu_ticks "$DAEMON_PID"); t1=$(date +%s.%N)
 	status_snap && cp "$TMP/status.txt" "$EXTRA/status-scale.txt"
 	local tracked loop
-	tracked=$(status_num tracked || true); [ -z "$tracked" ] && tracked=$(status_num tasks)
-	[ -n "$tracked" ] && rec scale threads dryrun 1 tracked "$tracked"
-	for k in loop_us loop_ms tick_us interval_us control_loop_us loop_max_us; do
+	for k in threads_tracked processes_tracked drops ticks; do
+		tracked=$(status_num "$k"); [ -n "$tracked" ] && rec scale threads dryrun 1 "$k" "$tracked"
+	done
+	for k in loop_us loop_max_us tick_us tick_max_us step_us step_max_us control_us; do
 		loop=$(status_num "$k"); [ -n "$loop" ] && rec scale threads dryrun 1 "status_$k" "$loop"
 	done
 	rec scale threads dryrun 1 schedml_cpu_pct "$(awk -v a="$c0" -v b="$c1" -v t0="$t0" -v t1="$t1" -v hz="$CLK_TCK" 'BEGIN { printf "%.2f", 100 * (b - a) / hz / (t1 - t0) }')"
@@ -509,25 +545,33 @@ section_soak() {
 	echo "== soak: ${SOAK_DURATION}s of mixed hogs, sleepers and a fork storm, schedml acting"
 	[ $DAEMON_OK = 1 ] || { note "soak: no daemon"; return; }
 	daemon_start act soak || return
-	local d=$SOAK_DURATION hd=$((SOAK_DURATION + 60)) pids=() rss0 fds0 t=0 rssmax=0 fdsmin=99999 fdsmax=0
-	bg "$hd" "$TMP/worker" --cpu 2 --cpu-method int64 --timeout "${d}s" >/dev/null 2>&1; pids+=("$BG")
+	# the workload outlives the sampling window, so the restore check at the end sees it running
+	local d=$SOAK_DURATION wd=$((SOAK_DURATION + 60)) hd=$((SOAK_DURATION + 120)) pids=() rss0 fds0 t=0 rssmax=0 fdsmin=99999 fdsmax=0
+	bg "$hd" "$TMP/worker" --cpu 2 --cpu-method int64 --timeout "${wd}s" >/dev/null 2>&1; pids+=("$BG")
 	bg "$hd" bash -c "while :; do xz -9 -T1 -c '$RAND' >/dev/null; done"; pids+=("$BG")
-	bg "$hd" "$TMP/mk" -j 2 -d "$d" >/dev/null 2>&1; pids+=("$BG")
-	bg "$hd" "$B/sleepers" -n 500 -w 0.05 -d "$d" >/dev/null 2>&1; pids+=("$BG")
-	bg "$hd" "$B/latprobe" -d "$d" >"$TMP/soak-probe.out"; pids+=("$BG")
+	bg "$hd" "$TMP/mk" -j 2 -d "$wd" >/dev/null 2>&1; pids+=("$BG")
+	bg "$hd" "$B/sleepers" -n 500 -w 0.05 -d "$wd" >/dev/null 2>&1; pids+=("$BG")
+	bg "$hd" "$B/latprobe" -d "$((d - 5))" -s 30 >"$TMP/soak-probe.out"; local probe=$BG
+	echo "t_s rss_kb fds" >"$EXTRA/soak-series.txt"
 	sleep 30; t=30
 	rss0=$(status_kb "$DAEMON_PID" VmRSS); fds0=$(nfds "$DAEMON_PID")
 	echo "   t=30s rss ${rss0} kB fds $fds0"
+	echo "30 $rss0 $fds0" >>"$EXTRA/soak-series.txt"
 	while [ $t -lt "$d" ] && kill -0 "$DAEMON_PID" 2>/dev/null; do
 		sleep 10; t=$((t + 10))
 		local r f; r=$(status_kb "$DAEMON_PID" VmRSS); f=$(nfds "$DAEMON_PID")
+		echo "$t $r $f" >>"$EXTRA/soak-series.txt"
 		[ "${r:-0}" -gt $rssmax ] && rssmax=$r
 		[ "${f:-0}" -gt $fdsmax ] && fdsmax=$f; [ "${f:-99999}" -lt $fdsmin ] && fdsmin=$f
 		[ $((t % 60)) -eq 0 ] && echo "   t=${t}s rss $r kB fds $f"
 	done
 	kill -0 "$DAEMON_PID" 2>/dev/null || note "soak: schedml died during the soak"
 	status_snap && cp "$TMP/status.txt" "$EXTRA/status-soak.txt"
-	local errs; errs=$(status_num errors)
+	local errs k; errs=$(status_num errors)
+	# proof that it acted at all (a restore check of untouched tasks proves nothing)
+	for k in actions restores decisions_in_force backoffs drops events; do
+		rec soak all schedml 1 "status_$k" "$(status_num "$k")"
+	done
 	# stop schedml while the workload still runs, then check every task of ours is back as it was
 	local rss1 fds1 p bad=0 checked=0 mycg; rss1=$(status_kb "$DAEMON_PID" VmRSS); fds1=$(nfds "$DAEMON_PID")
 	daemon_stop
@@ -552,10 +596,12 @@ section_soak() {
 		done
 	done
 	for p in "${pids[@]}"; do stop_bg "$p"; done
+	wait "$probe" 2>/dev/null
+	for k in ss_p99 ss_p999 ss_missed_pct; do rec soak all schedml 1 "probe_$k" "$(kv "$TMP/soak-probe.out" "$k")"; done
 	rec soak all schedml 1 rss_start_kb "$rss0"
 	rec soak all schedml 1 rss_end_kb "$rss1"
 	rec soak all schedml 1 rss_max_kb "$rssmax"
-	rec soak all schedml 1 rss_growth_pct "$(awk -v a="$rss0" -v b="$rss1" 'BEGIN { printf "%.2f", a > 0 ? 100 * (b - a) / a : 0 }')"
+	rec soak all schedml 1 rss_growth_pct "$(awk -v a="$rss0" -v b="$rss1" 'BEGIN { printf "%.2f", (a > 0) ? 100 * (b - a) / a : 0 }')"
 	rec soak all schedml 1 fds_start "$fds0"
 	rec soak all schedml 1 fds_end "$fds1"
 	rec soak all schedml 1 fds_spread "$((fdsmax - fdsmin))"
@@ -572,6 +618,7 @@ goal soak_fds_stable value soak all schedml fds_spread <= 2
 goal soak_zero_log_errors value soak all schedml log_errors <= 0
 goal soak_every_task_restored value soak all schedml tasks_not_restored <= 0
 goal soak_clean_exit value soak all schedml exit_code <= 0
+goal soak_schedml_acted value soak all schedml status_actions >= 1
 EOF
 	echo "   rss ${rss0} -> ${rss1} kB, fds ${fds0} -> ${fds1}, log errors ${D_ERRORS:-0}, not restored $bad of $checked"
 }
