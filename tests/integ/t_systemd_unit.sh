@@ -18,9 +18,12 @@ exposure_of() { # unit file -> "N.N"
 }
 above() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a > b) }'; }
 
+bin=$(readlink -f "$SCHEDML")
+[ -x "$bin" ] || fail "$SCHEDML not built"
+
 # 1. The parser sees a figure and can fail: an unhardened copy must score far above the bar.
 mkdir -p "$TMP/plain"
-printf '[Service]\nType=notify\nExecStart=%s run\n' "$SCHEDML" >"$TMP/plain/schedml.service"
+printf '[Service]\nType=notify\nExecStart=%s run\n' "$bin" >"$TMP/plain/schedml.service"
 plain=$(exposure_of "$TMP/plain/schedml.service")
 [ -n "$plain" ] || fail "could not parse the exposure of an unhardened unit"
 above "$plain" "$MAX_EXPOSURE" || fail "an unhardened unit scored $plain: the check cannot fail"
@@ -39,8 +42,6 @@ ok "$UNIT: exposure $exp (<= $MAX_EXPOSURE)"
 
 # 3. verify: ExecStart at the build output; any diagnostic is a failure (verify exits 0 on
 #    unknown keys and unparsable values, it only prints them).
-bin=$(readlink -f "$SCHEDML")
-[ -x "$bin" ] || fail "$SCHEDML not built"
 sed "s#^ExecStart=[^ ]*#ExecStart=$bin#" "$UNIT" >"$TMP/unit/schedml.service"
 out=$(cd "$TMP/unit" && systemd-analyze verify --man=no schedml.service 2>&1)
 rc=$?
@@ -60,7 +61,7 @@ ok "ExecStart=$exec_start matches make install"
 
 # 5. The bounding set is exactly what docs/hardening.md and src/privs.c say.
 bset=$(sed -n 's/^CapabilityBoundingSet=//p' "$UNIT")
-[ "$bset" = "CAP_BPF CAP_PERFMON CAP_SYS_NICE" ] || fail "CapabilityBoundingSet=$bset"
+[ "$bset" = "CAP_BPF CAP_PERFMON CAP_SYS_NICE CAP_DAC_OVERRIDE" ] || fail "CapabilityBoundingSet=$bset"
 for key in NoNewPrivileges=yes ProtectSystem=strict PrivateNetwork=yes RestrictAddressFamilies=AF_UNIX \
 	'ReadWritePaths=/run/schedml /sys/fs/cgroup' RuntimeDirectoryMode=0700 Type=notify; do
 	grep -qx "$key" "$UNIT" || fail "$UNIT lacks $key"
