@@ -27,6 +27,10 @@ struct sm_dataset {
 	char **groups;
 	size_t n_groups, groups_cap;
 	uint64_t count[SM_NR_CLASSES]; /* vectors per class */
+	/* sm_dataset_add_tick: skip processes first seen less than this before the tick (their
+	 * window is mostly empty: a process that lived 50 ms says little about its class). */
+	uint64_t min_age_ns;
+	uint64_t skipped_young;        /* vectors skipped for that */
 };
 
 void sm_dataset_init(struct sm_dataset *d);
@@ -35,7 +39,8 @@ void sm_dataset_fini(struct sm_dataset *d); /* accepts a zeroed dataset */
 int sm_dataset_add(struct sm_dataset *d, const struct sm_fvec *fv, int cls, const char *group);
 /* Replay tick hook: add every labelled process entity of ft that had activity since the
  * previous tick. Returns vectors added or -errno. */
-int sm_dataset_add_tick(struct sm_dataset *d, const struct sm_replay *rp, const struct sm_ftable *ft);
+int sm_dataset_add_tick(struct sm_dataset *d, const struct sm_replay *rp, const struct sm_ftable *ft,
+			uint64_t now_ns);
 /* Replay one trace file into d (default feature config). err gets "FILE:LINE: problem". */
 int sm_dataset_load_trace(struct sm_dataset *d, const char *path, const struct sm_fconfig *fcfg,
 			  char *err, size_t errlen);
@@ -61,8 +66,12 @@ struct sm_inputs {
 	uint32_t n;
 	uint8_t idx[SM_NR_FEATURES];
 };
-/* Default inputs: features describing the task itself (no nice/policy, which schedml changes
- * itself, and no system-wide context, which describes the host and not the task). */
+/* Default inputs: features describing the task's own behaviour: cpu_share(_ewma), run bursts,
+ * sleep_mean, wait_freq, vol_ratio. Left out: nice/policy (schedml changes them itself: a
+ * feedback loop), system-wide context and run-queue latency (they describe the host's load and
+ * the scheduler's treatment of the task, which schedml changes, not the task), wake_freq (the
+ * waker of an interrupt-driven wakeup is whoever was running: pure CPU hogs score high), thread
+ * count and kthread (constant within most programs: they identify programs, not behaviour). */
 void sm_inputs_default(struct sm_inputs *in);
 /* "cpu_share,vol_ratio,..." or "all" or "default". -EINVAL/-ENOENT with err naming the feature. */
 int sm_inputs_parse(const char *s, struct sm_inputs *in, char *err, size_t errlen);

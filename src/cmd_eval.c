@@ -35,6 +35,8 @@ static void usage(FILE *f)
 		"                     quantised_agreement, majority_baseline, programs, kernel.*\n"
 		"  -k, --kernel       also replay every context switch and compare the model's ranking of\n"
 		"                     the runnable tasks with the task the kernel picked (top-1, top-3)\n"
+		"      --csv FILE     also write every vector: class, program, features, score\n"
+		"      --min-age DURATION  skip processes younger than this at a tick (default: one tick)\n"
 		"      --tick DURATION  feature tick when a trace has no K lines (default 250ms)\n"
 		"  -h, --help\n\n"
 		"Examples:\n"
@@ -189,13 +191,36 @@ static int on_tick(void *ctx, const struct sm_replay *rp, const struct sm_ftable
 	struct kstate *k = ctx;
 	int r;
 
-	(void)now_ns;
 	k->ft = ft;
-	r = sm_dataset_add_tick(k->d, rp, ft);
+	r = sm_dataset_add_tick(k->d, rp, ft, now_ns);
 	return r < 0 ? r : 0;
 }
 
 /* ---- command ---------------------------------------------------------------------------- */
+
+static int write_csv(const char *path, const struct sm_model *m, const struct sm_dataset *d)
+{
+	_cleanup_fclose_ FILE *f = fopen(path, "we");
+
+	if (!f)
+		return -errno;
+	fprintf(f, "class,program");
+	for (int k = 0; k < SM_NR_FEATURES; k++)
+		fprintf(f, ",%s", sm_feature_table[k].name);
+	fprintf(f, ",score\n");
+	for (size_t i = 0; i < d->n; i++) {
+		struct sm_fvec fv;
+
+		memcpy(fv.v, d->x + i * SM_NR_FEATURES, sizeof(fv.v));
+		fprintf(f, "%s,%s", sm_class_name(d->y[i]), d->groups[d->group[i]]);
+		for (int k = 0; k < SM_NR_FEATURES; k++)
+			fprintf(f, ",%d", fv.v[k]);
+		fprintf(f, ",%d\n", sm_score(m, &fv));
+	}
+	if (fflush(f) != 0 || ferror(f))
+		return errno ? -errno : -EIO;
+	return 0;
+}
 
 int cmd_eval(int argc, char **argv)
 {
@@ -204,10 +229,12 @@ int cmd_eval(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "kernel", no_argument, NULL, 'k' },
 		{ "tick", required_argument, NULL, 'T' },
+		{ "min-age", required_argument, NULL, 'A' },
+		{ "csv", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	const char *model_path = NULL;
+	const char *model_path = NULL, *csv = NULL;
 	bool json = false, kernel = false;
 	struct sm_fconfig fcfg;
 	struct sm_model *m = NULL;
@@ -218,7 +245,7 @@ int cmd_eval(int argc, char **argv)
 	json_object *o = NULL, *progs;
 	char err[512] = "";
 	int c, r, ret = 1;
-	uint64_t maj;
+	uint64_t maj, min_age = UINT64_MAX;
 
 	sm_fconfig_default(&fcfg);
 	optind = 1;
@@ -227,10 +254,15 @@ int cmd_eval(int argc, char **argv)
 		case 'm': model_path = optarg; break;
 		case 'j': json = true; break;
 		case 'k': kernel = true; break;
+		case 'A':
+			if (sm_parse_duration_ns(optarg, &min_age) < 0)
+				return sm_usage_error(CMD, "--min-age: '%s' is not a duration", optarg);
+			break;
 		case 'T':
 			if (sm_parse_duration_ns(optarg, &fcfg.tick_ns) < 0 || fcfg.tick_ns < 1000000)
 				return sm_usage_error(CMD, "--tick: '%s' is not a duration >= 1ms", optarg);
 			break;
+		case 'C': csv = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: return sm_usage_error(CMD, "unknown option");
 		}
@@ -245,6 +277,7 @@ int cmd_eval(int argc, char **argv)
 		return 1;
 	}
 	sm_dataset_init(&d);
+	d.min_age_ns = min_age == UINT64_MAX ? fcfg.tick_ns : min_age;
 	if (!kernel) {
 		r = sm_cli_load_traces(&d, argv + optind, argc - optind, &fcfg, json, NULL, err, sizeof(err));
 	} else {
@@ -280,11 +313,16 @@ int cmd_eval(int argc, char **argv)
 	for (size_t i = 0; i < d.n; i++)
 		ix[i] = i;
 	sm_model_confusion(m, &d, ix, d.n, &cf);
+	if (csv && write_csv(csv, m, &d) < 0) {
+		log_err("Failed to write %s: %m", csv);
+		goto out;
+	}
 	maj = d.count[SM_CLASS_INTERACTIVE] > d.count[SM_CLASS_BATCH] ? d.count[SM_CLASS_INTERACTIVE]
 								       : d.count[SM_CLASS_BATCH];
 
 	o = sm_confusion_json(&cf);
 	json_object_object_add(o, "model", json_object_new_string(model_path));
+	json_object_object_add(o, "skipped_young", json_object_new_int64((int64_t)d.skipped_young));
 	json_object_object_add(o, "majority_baseline", sm_json_num((double)maj / d.n, 4));
 	progs = json_object_new_object();
 	for (size_t g = 0; g < d.n_groups; g++) {

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <json-c/json.h>
 
 #include "commands.h"
@@ -46,8 +47,11 @@ static void usage(FILE *f)
 		"      --class-weight balanced|none   (default balanced)\n"
 		"      --group-weight balanced|none   every program equal weight within its class\n"
 		"                           (default balanced)\n"
+		"      --min-age DURATION  skip processes younger than this at a tick (default: one tick)\n"
 		"      --tick DURATION      feature tick when a trace has no K lines (default 250ms)\n"
 		"      --name NAME          model name (default schedml-KIND)\n"
+		"      --cv                 also leave-one-program-out cross-validation: for every program\n"
+		"                           (comm), train without it and test on it (metrics in provenance)\n"
 		"  -q, --quiet              no progress or summary\n"
 		"  -h, --help\n\n"
 		"Examples:\n"
@@ -88,28 +92,27 @@ static int parse_hidden(const char *s, struct sm_mlp_opts *o)
 	return o->n_hidden ? 0 : -EINVAL;
 }
 
-/* The newest "start" time among the trace headers: the model's date (deterministic). */
-static const char *traces_date(json_object *files)
+/* The newest recording start among the trace headers, as an ISO date: the model's date (taken
+ * from the data, not the clock, so that the same command gives the same bytes). */
+static void traces_date(json_object *files, char *buf, size_t len)
 {
-	const char *best = NULL;
-	static const char *const keys[] = { "start_time", "start", "date", "started", "time" };
+	int64_t best = -1;
 
+	buf[0] = '\0';
 	for (size_t i = 0; i < json_object_array_length(files); i++) {
 		json_object *h = json_object_object_get(json_object_array_get_idx(files, i), "header");
+		json_object *v = json_object_object_get(h, "start_realtime_ns");
 
-		for (size_t k = 0; k < ARRAY_SIZE(keys); k++) {
-			json_object *v = json_object_object_get(h, keys[k]);
-
-			if (v && json_object_is_type(v, json_type_string)) {
-				const char *s = json_object_get_string(v);
-
-				if (!best || strcmp(s, best) > 0)
-					best = s;
-				break;
-			}
-		}
+		if (v && json_object_is_type(v, json_type_int) && json_object_get_int64(v) > best)
+			best = json_object_get_int64(v);
 	}
-	return best;
+	if (best >= 0) {
+		time_t t = (time_t)(best / 1000000000);
+		struct tm tm;
+
+		if (gmtime_r(&t, &tm))
+			strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	}
 }
 
 static void print_metrics(const char *what, const struct sm_confusion *c)
@@ -119,6 +122,130 @@ static void print_metrics(const char *what, const struct sm_confusion *c)
 	printf("  %-10s accuracy %.4f  recall interactive %.4f batch %.4f  (%" PRIu64 " vectors)\n",
 	       what, sm_confusion_accuracy(c), ti ? (double)c->cm[1][1] / ti : 0,
 	       tb ? (double)c->cm[0][0] / tb : 0, ti + tb);
+}
+
+struct fitopts {
+	enum sm_model_kind kind;
+	const struct sm_inputs *in;
+	const struct sm_tree_opts *topt;
+	const struct sm_mlp_opts *mopt;
+	bool class_bal, group_bal;
+	double val_split;
+	uint64_t seed;
+};
+
+/* Train on rows[0..n): a seeded split into training and validation rows (row order kept),
+ * sample weights, then the tree or the MLP. tr_out and va_out get malloc'd arrays. */
+static int fit(const struct sm_dataset *d, const size_t *rows, size_t n, const struct fitopts *fo,
+	       struct sm_model **m, struct sm_mlp_report *rep, size_t **tr_out, size_t *n_tr,
+	       size_t **va_out, size_t *n_va, char *err, size_t errlen)
+{
+	_cleanup_free_ size_t *order = malloc((n ? n : 1) * sizeof(size_t));
+	_cleanup_free_ size_t *tr = malloc((n ? n : 1) * sizeof(size_t));
+	_cleanup_free_ size_t *va = malloc((n ? n : 1) * sizeof(size_t));
+	_cleanup_free_ uint8_t *is_val = calloc(n ? n : 1, 1);
+	_cleanup_free_ double *w = NULL;
+	size_t nv = (size_t)(fo->val_split * (double)n), ntr = 0, nva = 0;
+	struct sm_rng rng;
+	int r;
+
+	if (!order || !tr || !va || !is_val)
+		return -ENOMEM;
+	for (size_t k = 0; k < n; k++)
+		order[k] = k;
+	sm_rng_seed(&rng, fo->seed ^ 0x5eed5011ull);
+	sm_rng_shuffle(&rng, order, n);
+	for (size_t k = 0; k < nv; k++)
+		is_val[order[k]] = 1;
+	for (size_t k = 0; k < n; k++) {
+		if (is_val[k])
+			va[nva++] = rows[k];
+		else
+			tr[ntr++] = rows[k];
+	}
+	r = sm_sample_weights(d, tr, ntr, fo->class_bal, fo->group_bal, &w);
+	if (r < 0)
+		return r;
+	if (nva) { /* validation rows (early stopping loss) weighted by the same scheme */
+		_cleanup_free_ double *wv = NULL;
+
+		r = sm_sample_weights(d, va, nva, fo->class_bal, fo->group_bal, &wv);
+		if (r < 0)
+			return r;
+		for (size_t k = 0; k < nva; k++)
+			w[va[k]] = wv[va[k]];
+	}
+	memset(rep, 0, sizeof(*rep));
+	if (fo->kind == SM_MODEL_TREE)
+		r = sm_train_tree(d, tr, ntr, w, fo->in, fo->topt, m, err, errlen);
+	else
+		r = sm_train_mlp(d, tr, ntr, va, nva, w, fo->in, fo->mopt, m, rep, err, errlen);
+	if (r < 0)
+		return r;
+	if (tr_out) {
+		*tr_out = TAKE_PTR(tr);
+		*n_tr = ntr;
+	}
+	if (va_out) {
+		*va_out = TAKE_PTR(va);
+		*n_va = nva;
+	}
+	return 0;
+}
+
+/* Leave one program (comm) out: train without it, test on it; pooled confusion. */
+static int cross_validate(const struct sm_dataset *d, const struct fitopts *fo0, bool quiet,
+			  struct sm_confusion *pooled, json_object **progs, char *err, size_t errlen)
+{
+	_cleanup_free_ size_t *in = malloc((d->n ? d->n : 1) * sizeof(size_t));
+	_cleanup_free_ size_t *outr = malloc((d->n ? d->n : 1) * sizeof(size_t));
+	struct sm_tree_opts topt = *fo0->topt;
+	struct sm_mlp_opts mopt = *fo0->mopt;
+	struct fitopts fo = *fo0;
+
+	if (!in || !outr)
+		return -ENOMEM;
+	topt.progress = NULL;
+	mopt.progress = NULL;
+	fo.topt = &topt;
+	fo.mopt = &mopt;
+	memset(pooled, 0, sizeof(*pooled));
+	*progs = json_object_new_object();
+	for (size_t g = 0; g < d->n_groups; g++) {
+		struct sm_model *m = NULL;
+		struct sm_mlp_report rep;
+		struct sm_confusion c;
+		uint64_t cnt[SM_NR_CLASSES] = { 0 };
+		size_t ni = 0, no = 0;
+		int r;
+
+		for (size_t i = 0; i < d->n; i++) {
+			if (d->group[i] == g)
+				outr[no++] = i;
+			else {
+				in[ni++] = i;
+				cnt[d->y[i]]++;
+			}
+		}
+		if (!no || !cnt[SM_CLASS_INTERACTIVE] || !cnt[SM_CLASS_BATCH])
+			continue;
+		if (!quiet)
+			sm_cli_progress(NULL, "cross-validation: programs", g + 1, d->n_groups);
+		r = fit(d, in, ni, &fo, &m, &rep, NULL, NULL, NULL, NULL, err, errlen);
+		if (r < 0)
+			return r;
+		sm_model_confusion(m, d, outr, no, &c);
+		sm_model_free(m);
+		for (int a = 0; a < 2; a++)
+			for (int b = 0; b < 2; b++)
+				pooled->cm[a][b] += c.cm[a][b];
+		pooled->agree += c.agree;
+		pooled->compared += c.compared;
+		json_object_object_add(*progs, d->groups[g], sm_json_num(sm_confusion_accuracy(&c), 4));
+	}
+	if (!quiet)
+		sm_cli_progress(NULL, "cross-validation: programs", d->n_groups, d->n_groups);
+	return 0;
 }
 
 int cmd_train(int argc, char **argv)
@@ -141,7 +268,9 @@ int cmd_train(int argc, char **argv)
 		{ "class-weight", required_argument, NULL, 'W' },
 		{ "group-weight", required_argument, NULL, 'G' },
 		{ "tick", required_argument, NULL, 'T' },
+		{ "min-age", required_argument, NULL, 'A' },
 		{ "name", required_argument, NULL, 'N' },
+		{ "cv", no_argument, NULL, 'X' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -156,15 +285,17 @@ int cmd_train(int argc, char **argv)
 	struct sm_dataset d;
 	struct sm_confusion ctrain, cval;
 	struct sm_model *m = NULL;
-	struct sm_rng rng;
-	_cleanup_free_ size_t *order = NULL, *tr = NULL, *va = NULL;
-	_cleanup_free_ double *w = NULL;
+	_cleanup_free_ size_t *all = NULL, *tr = NULL, *va = NULL;
+	struct fitopts fo;
+	struct sm_confusion ccv = { 0 };
+	json_object *cvprogs = NULL;
+	bool cv = false;
 	json_object *prov = NULL, *files = NULL, *hp, *met;
 	bool class_bal = true, group_bal = true, quiet = false;
 	double val_split = 0.2;
 	size_t n_tr = 0, n_va = 0;
 	char err[512] = "", desc[256];
-	uint64_t seed = 1;
+	uint64_t seed = 1, min_age = UINT64_MAX;
 	int c, r, ret = 1;
 
 	sm_tree_opts_default(&topt);
@@ -247,11 +378,16 @@ int cmd_train(int argc, char **argv)
 						      c == 'W' ? "class" : "group", optarg);
 			*(c == 'W' ? &class_bal : &group_bal) = !strcmp(optarg, "balanced");
 			break;
+		case 'A':
+			if (sm_parse_duration_ns(optarg, &min_age) < 0)
+				return sm_usage_error(CMD, "--min-age: '%s' is not a duration", optarg);
+			break;
 		case 'T':
 			if (sm_parse_duration_ns(optarg, &fcfg.tick_ns) < 0 || fcfg.tick_ns < 1000000)
 				return sm_usage_error(CMD, "--tick: '%s' is not a duration >= 1ms", optarg);
 			break;
 		case 'N': name = optarg; break;
+		case 'X': cv = true; break;
 		case 'q': quiet = true; break;
 		case 'h': usage(stdout); return 0;
 		default: return sm_usage_error(CMD, "unknown option");
@@ -269,6 +405,7 @@ int cmd_train(int argc, char **argv)
 	}
 
 	sm_dataset_init(&d);
+	d.min_age_ns = min_age == UINT64_MAX ? fcfg.tick_ns : min_age;
 	files = json_object_new_array();
 	r = sm_cli_load_traces(&d, argv + optind, argc - optind, &fcfg, quiet, files, err, sizeof(err));
 	if (r < 0) {
@@ -282,57 +419,23 @@ int cmd_train(int argc, char **argv)
 		goto out;
 	}
 
-	/* Deterministic split: shuffle with the seed, take the validation share, keep row order. */
-	order = malloc(d.n * sizeof(*order));
-	tr = malloc(d.n * sizeof(*tr));
-	va = malloc(d.n * sizeof(*va));
-	if (!order || !tr || !va) {
+	fo = (struct fitopts){ .kind = kind, .in = &in, .topt = &topt, .mopt = &mopt, .class_bal = class_bal,
+			       .group_bal = group_bal, .val_split = val_split, .seed = seed };
+	if (cv) {
+		r = cross_validate(&d, &fo, quiet, &ccv, &cvprogs, err, sizeof(err));
+		if (r < 0) {
+			log_err("Failed to cross-validate: %s", err[0] ? err : strerror(-r));
+			goto out;
+		}
+	}
+	all = malloc(d.n * sizeof(*all));
+	if (!all) {
 		log_err("Failed to train: out of memory");
 		goto out;
 	}
-	{
-		size_t nv = (size_t)(val_split * (double)d.n);
-		uint8_t *is_val = calloc(d.n, 1);
-
-		if (!is_val) {
-			log_err("Failed to train: out of memory");
-			goto out;
-		}
-		for (size_t i = 0; i < d.n; i++)
-			order[i] = i;
-		sm_rng_seed(&rng, seed ^ 0x5eed5011ull);
-		sm_rng_shuffle(&rng, order, d.n);
-		for (size_t k = 0; k < nv; k++)
-			is_val[order[k]] = 1;
-		for (size_t i = 0; i < d.n; i++) {
-			if (is_val[i])
-				va[n_va++] = i;
-			else
-				tr[n_tr++] = i;
-		}
-		free(is_val);
-	}
-	r = sm_sample_weights(&d, tr, n_tr, class_bal, group_bal, &w);
-	if (r < 0) {
-		log_err("Failed to train: %s", strerror(-r));
-		goto out;
-	}
-	if (n_va) { /* weights for validation rows too (early stopping loss), same scheme */
-		_cleanup_free_ double *wv = NULL;
-
-		r = sm_sample_weights(&d, va, n_va, class_bal, group_bal, &wv);
-		if (r < 0) {
-			log_err("Failed to train: %s", strerror(-r));
-			goto out;
-		}
-		for (size_t k = 0; k < n_va; k++)
-			w[va[k]] = wv[va[k]];
-	}
-
-	if (kind == SM_MODEL_TREE)
-		r = sm_train_tree(&d, tr, n_tr, w, &in, &topt, &m, err, sizeof(err));
-	else
-		r = sm_train_mlp(&d, tr, n_tr, va, n_va, w, &in, &mopt, &m, &rep, err, sizeof(err));
+	for (size_t i = 0; i < d.n; i++)
+		all[i] = i;
+	r = fit(&d, all, d.n, &fo, &m, &rep, &tr, &n_tr, &va, &n_va, err, sizeof(err));
 	if (r < 0) {
 		log_err("Failed to train: %s", err[0] ? err : strerror(-r));
 		goto out;
@@ -344,9 +447,10 @@ int cmd_train(int argc, char **argv)
 	prov = json_object_new_object();
 	json_object_object_add(prov, "trainer", json_object_new_string("schedml train " SCHEDML_VERSION));
 	{
-		const char *date = traces_date(files);
+		char date[32];
 
-		json_object_object_add(prov, "date", date ? json_object_new_string(date) : NULL);
+		traces_date(files, date, sizeof(date));
+		json_object_object_add(prov, "date", date[0] ? json_object_new_string(date) : NULL);
 	}
 	json_object_object_add(prov, "traces", json_object_get(files));
 	{
@@ -388,6 +492,7 @@ int cmd_train(int argc, char **argv)
 	json_object_object_add(hp, "group_weight", json_object_new_string(group_bal ? "balanced" : "none"));
 	json_object_object_add(hp, "tick_ns", json_object_new_uint64(fcfg.tick_ns));
 	json_object_object_add(hp, "window_ticks", json_object_new_int64(fcfg.window_ticks));
+	json_object_object_add(hp, "min_age_ns", json_object_new_uint64(d.min_age_ns));
 	if (kind == SM_MODEL_TREE) {
 		json_object_object_add(hp, "criterion", json_object_new_string(topt.criterion == SM_CRIT_GINI ? "gini" : "entropy"));
 		json_object_object_add(hp, "max_depth", json_object_new_int64(topt.max_depth));
@@ -409,6 +514,12 @@ int cmd_train(int argc, char **argv)
 	met = json_object_new_object();
 	json_object_object_add(met, "train", sm_confusion_json(&ctrain));
 	json_object_object_add(met, "validation", sm_confusion_json(&cval));
+	if (cv) {
+		json_object *cvo = sm_confusion_json(&ccv);
+
+		json_object_object_add(cvo, "programs", json_object_get(cvprogs));
+		json_object_object_add(met, "leave_one_program_out", cvo);
+	}
 	if (kind == SM_MODEL_MLP) {
 		json_object *q = json_object_new_object();
 
@@ -463,11 +574,14 @@ int cmd_train(int argc, char **argv)
 		print_metrics("train", &ctrain);
 		if (n_va)
 			print_metrics("validation", &cval);
+		if (cv)
+			print_metrics("cv (leave one program out)", &ccv);
 	}
 	ret = 0;
 out:
 	json_object_put(prov);
 	json_object_put(files);
+	json_object_put(cvprogs);
 	sm_model_free(m);
 	sm_dataset_fini(&d);
 	return ret;

@@ -161,7 +161,7 @@ void sm_inputs_default(struct sm_inputs *in)
 {
 	static const uint8_t def[] = {
 		SM_F_CPU_SHARE, SM_F_CPU_SHARE_EWMA, SM_F_RUN_MEAN, SM_F_RUN_P90, SM_F_SLEEP_MEAN,
-		SM_F_WAIT_FREQ, SM_F_WAKE_FREQ, SM_F_VOL_RATIO, SM_F_RQLAT_MEAN, SM_F_RQLAT_P99,
+		SM_F_WAIT_FREQ, SM_F_VOL_RATIO,
 	};
 
 	in->n = ARRAY_SIZE(def);

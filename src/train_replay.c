@@ -11,7 +11,8 @@
 #include "train.h"
 #include "util.h"
 
-int sm_dataset_add_tick(struct sm_dataset *d, const struct sm_replay *rp, const struct sm_ftable *ft)
+int sm_dataset_add_tick(struct sm_dataset *d, const struct sm_replay *rp, const struct sm_ftable *ft,
+			uint64_t now_ns)
 {
 	const struct sm_entity *e;
 	size_t it = 0;
@@ -25,6 +26,10 @@ int sm_dataset_add_tick(struct sm_dataset *d, const struct sm_replay *rp, const 
 		cls = sm_replay_label(rp, e->tgid);
 		if (cls != SM_CLASS_INTERACTIVE && cls != SM_CLASS_BATCH)
 			continue;
+		if (now_ns < e->first_seen_ns + d->min_age_ns) {
+			d->skipped_young++;
+			continue;
+		}
 		r = sm_dataset_add(d, &e->fv, cls, e->info ? e->info->comm : "?");
 		if (r < 0)
 			return r;
@@ -35,9 +40,8 @@ int sm_dataset_add_tick(struct sm_dataset *d, const struct sm_replay *rp, const 
 
 static int on_tick(void *ctx, const struct sm_replay *rp, const struct sm_ftable *ft, uint64_t now_ns)
 {
-	int r = sm_dataset_add_tick(ctx, rp, ft);
+	int r = sm_dataset_add_tick(ctx, rp, ft, now_ns);
 
-	(void)now_ns;
 	return r < 0 ? r : 0;
 }
 

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Request/response (latency-critical): a client sends a small request RATE times a second
- * (+-50% jitter), a server computes WORK_US and answers; the client then does WORK_US/4 with
- * the answer. Transport: pipe, unix (socketpair) or tcp (127.0.0.1, ephemeral port).
- * Usage: smw-pingpong pipe|unix|tcp RATE_HZ WORK_US [NAME]  (server is NAME-srv) */
+ * (+-50% jitter), a server computes WORK_US and answers, then does POST_US of bookkeeping
+ * (logging, cache updates: the woken client usually preempts it there); the client then does
+ * WORK_US/4 with the answer. Transport: pipe, unix (socketpair) or tcp (127.0.0.1, ephemeral).
+ * Usage: smw-pingpong pipe|unix|tcp RATE_HZ WORK_US [NAME [POST_US]]  (server is NAME-srv) */
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -47,16 +48,18 @@ int main(int argc, char **argv)
 {
 	int c2s[2], s2c[2]; /* [0] read end, [1] write end, from each side's view below */
 	int cr, cw, sr, sw;
-	uint64_t rate, work, seed = (uint64_t)getpid() * 2654435761u, t;
+	uint64_t rate, work, post = 0, seed = (uint64_t)getpid() * 2654435761u, t;
 	char name[16], buf[64] = "request";
 	pid_t p;
 
 	if (argc < 4) {
-		fprintf(stderr, "usage: %s pipe|unix|tcp RATE_HZ WORK_US [NAME]\n", argv[0]);
+		fprintf(stderr, "usage: %s pipe|unix|tcp RATE_HZ WORK_US [NAME [POST_US]]\n", argv[0]);
 		return 2;
 	}
 	rate = (uint64_t)arg_num(argv[2], "rate");
 	work = (uint64_t)arg_num(argv[3], "work");
+	if (argc > 5)
+		post = (uint64_t)arg_num(argv[5], "post");
 	if (!rate)
 		return 2;
 	if (!strcmp(argv[1], "pipe")) {
@@ -91,6 +94,8 @@ int main(int argc, char **argv)
 			xfer(sr, buf, sizeof(buf), 0);
 			burn_us(work / 2 + rnd(&seed) % (work + 1));
 			xfer(sw, buf, sizeof(buf), 1);
+			if (post)
+				burn_us(post / 2 + rnd(&seed) % (post + 1));
 		}
 	}
 	set_name(argc > 4 ? argv[4] : NULL);

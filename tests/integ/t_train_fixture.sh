@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# schedml train/eval on the committed fixture traces (tests/fixtures/traces/): the same command
+# gives byte-identical models (tree and MLP), a model trained on tiny.log.gz beats the
+# majority-class baseline on tiny-heldout.log.gz (other programs) by a wide margin, and
+# truncated or garbage traces fail with one error line naming the file and line.
+set -u
+. "$(dirname "$0")/lib.sh"
+FX=tests/fixtures/traces/tiny.log.gz
+HO=tests/fixtures/traces/tiny-heldout.log.gz
+[ -r "$FX" ] && [ -r "$HO" ] || fail "fixture traces missing"
+
+# First top-level value of a key in eval's pretty JSON (top-level keys are indented 2 spaces).
+jget() { sed -n "s/^  \"$1\": \\([0-9.]*\\),\\{0,1\\}\$/\\1/p" "$2" | head -1; }
+
+for kind in tree mlp; do
+	"$SCHEDML" train -q --kind $kind --seed 3 --out "$TMP/$kind-a.json" "$FX" || fail "train --kind $kind failed"
+	"$SCHEDML" train -q --kind $kind --seed 3 --out "$TMP/$kind-b.json" "$FX" || fail "second train failed"
+	cmp "$TMP/$kind-a.json" "$TMP/$kind-b.json" || fail "$kind: same data and seed gave different bytes"
+	ok "$kind: deterministic ($(wc -c <"$TMP/$kind-a.json") bytes)"
+	"$SCHEDML" eval --json --model "$TMP/$kind-a.json" "$HO" >"$TMP/$kind-eval.json" || fail "eval failed"
+	acc=$(jget accuracy "$TMP/$kind-eval.json")
+	maj=$(jget majority_baseline "$TMP/$kind-eval.json")
+	agr=$(jget quantised_agreement "$TMP/$kind-eval.json")
+	[ -n "$acc" ] && [ -n "$maj" ] && [ -n "$agr" ] || fail "eval --json lacks accuracy/majority_baseline/quantised_agreement"
+	awk -v a="$acc" -v m="$maj" 'BEGIN { exit !(a >= 0.85 && a >= m + 0.2) }' ||
+		fail "$kind: held-out accuracy $acc does not beat the majority baseline $maj by 0.2"
+	awk -v q="$agr" 'BEGIN { exit !(q >= 0.995) }' || fail "$kind: fixed vs float agreement $agr < 0.995"
+	ok "$kind: held-out accuracy $acc vs majority baseline $maj, fixed/float agreement $agr"
+done
+"$SCHEDML" train -q --kind mlp --seed 4 --out "$TMP/mlp-c.json" "$FX" || fail "train --seed 4"
+cmp -s "$TMP/mlp-a.json" "$TMP/mlp-c.json" && fail "the seed does not change the MLP"
+ok "a different seed gives a different MLP"
+
+# Bad traces: exit 1 and "FILE:LINE: ..." on stderr.
+expect_error() { # file line-regex
+	local rc
+	"$SCHEDML" train -q --out "$TMP/bad.json" "$1" 2>"$TMP/err"
+	rc=$?
+	[ $rc -eq 1 ] || fail "train on $1 exited $rc (expected 1)"
+	grep -qE "$1:$2: " "$TMP/err" || fail "no 'FILE:LINE:' error for $1: $(cat "$TMP/err")"
+	[ "$(wc -l <"$TMP/err")" -eq 1 ] || fail "more than one error line: $(cat "$TMP/err")"
+	[ -e "$TMP/bad.json" ] && fail "a model was written from a bad trace"
+	ok "$(cat "$TMP/err")"
+}
+zcat "$FX" | awk 'NR == 200 { print "S 12 garbage" } { print }' | gzip >"$TMP/garbage.log.gz"
+expect_error "$TMP/garbage.log.gz" 200
+zcat "$FX" | head -n 300 | sed '$ s/ [^ ]* [^ ]*$//' | gzip >"$TMP/cut.log.gz"
+expect_error "$TMP/cut.log.gz" 300
+size=$(stat -c %s "$FX")
+head -c $((size / 2)) "$FX" >"$TMP/truncated.log.gz"
+expect_error "$TMP/truncated.log.gz" '[0-9]+'
+echo "not a trace" >"$TMP/text.log"
+expect_error "$TMP/text.log" 1
+"$SCHEDML" eval --model "$TMP/tree-a.json" "$TMP/garbage.log.gz" 2>"$TMP/err" && fail "eval accepted a bad trace"
+grep -q "garbage.log.gz:200: " "$TMP/err" || fail "eval: no FILE:LINE error"
+ok "eval: $(cat "$TMP/err")"
+exit 0
