@@ -961,6 +961,7 @@ static uint32_t cg_get(struct sm_ftable *t, const char *path)
 				return NIL;
 			struct cgslot *c = &t->cg[t->nr_cg];
 			memset(&c->a, 0, sizeof(c->a));
+			c->ent.changed = false;
 			snprintf(c->path, sizeof(c->path), "%s", path);
 			c->hash = h;
 			c->nr_threads = 0;
