@@ -123,6 +123,46 @@ static double time_events(const struct sm_event *ev, size_t n, int reps, bool ba
 	return ns / ((double)reps * (double)n);
 }
 
+/* CPU time of one tick over n threads (4 per process, 1/8 of them active per tick). */
+static double time_tick(uint32_t n, int ticks)
+{
+	struct sm_fconfig cfg;
+	struct sm_ftable *ft = NULL;
+	uint64_t ts = 1000000000ull;
+	double total = 0;
+	int counted = 0;
+
+	sm_fconfig_default(&cfg);
+	if (sm_ftable_new(&cfg, &ft) < 0)
+		return -1;
+	for (int k = 0; k < ticks + 2; k++) {
+		for (uint32_t i = 0; i < n; i++) {
+			if ((i + (uint32_t)k) % 8)
+				continue;
+			struct sm_event in = { .ts_ns = ts, .type = SM_EV_SWITCH, .cpu = i % 2,
+					       .pid = 100000 + i, .tgid = 100000 + i / 4 * 4,
+					       .rq_lat_ns = 1000ull * (i % 50) };
+			struct sm_event out = { .ts_ns = ts + 50000, .type = SM_EV_SWITCH, .cpu = i % 2,
+						.prev_pid = 100000 + i, .prev_tgid = 100000 + i / 4 * 4,
+						.prev_run_ns = 50000 + i, .prev_state = 1 };
+			sm_ftable_event(ft, &in);
+			sm_ftable_event(ft, &out);
+			ts += 1000;
+		}
+		ts += 250000000ull;
+		struct timespec t0;
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+		sm_ftable_tick(ft, ts, NULL);
+		double ns = ns_since(&t0);
+		if (k >= 2) { /* after every thread exists */
+			total += ns;
+			counted++;
+		}
+	}
+	sm_ftable_free(ft);
+	return total / counted;
+}
+
 static void row(const char *what, double fixed, double ref, const char *refname, double target)
 {
 	printf("%-28s %10.1f %12.1f  %-22s %7.2fx   < %.0f ns  %s\n", what, fixed, ref, refname,
@@ -227,6 +267,12 @@ int main(int argc, char **argv)
 	row("mlp 16-32-32-1 (per task)", median(mf, (int)rounds), median(mr, (int)rounds), "double reference", 500);
 	row("feature update (per event)", median(ef, (int)rounds), median(eb, (int)rounds), "read-only event loop", 100);
 	printf("ratio = baseline / fixed-point (for the event row: how many read-only loops one update costs is 1/ratio)\n");
+	double tk[MAX_ROUNDS];
+	for (uint32_t i = 0; i < rounds; i++)
+		tk[i] = time_tick(10000, 8);
+	double tm = median(tk, (int)rounds);
+	printf("tick over 10000 threads in 2500 processes: %.2f ms CPU (%.0f ns per thread), %.2f%% of one CPU at the 250 ms default\n",
+	       tm / 1e6, tm / 10000, tm / 250e6 * 100);
 	sm_model_free(tree);
 	sm_model_free(mlp);
 	free(vs.v);
