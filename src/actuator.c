@@ -78,6 +78,21 @@ static int pidfd_alive(int pidfd)
 	return 0;
 }
 
+/* Still the process we opened: its pidfd, or when unpinned (state file, no pidfd_open) its
+ * start time. 0, -ESRCH or -errno. */
+static int proc_alive(const struct sm_act_proc *p)
+{
+	uint64_t st;
+	int r;
+
+	if (p->pidfd >= 0)
+		return pidfd_alive(p->pidfd);
+	r = sm_act_start_time(p->tgid, &st);
+	if (r == 0 && st != p->start_time)
+		r = -ESRCH;
+	return r;
+}
+
 int sm_act_read_sched(uint32_t tid, uint32_t *policy, int32_t *nice, uint64_t *runtime)
 {
 	struct sm_sched_attr a;
@@ -254,14 +269,17 @@ int sm_act_proc_open(struct sm_act_proc *p, uint32_t tgid, uint64_t start_time, 
 	if (comm)
 		snprintf(p->comm, sizeof(p->comm), "%s", comm);
 	fd = (int)syscall(SYS_pidfd_open, (pid_t)tgid, 0);
-	if (fd < 0)
+	/* No pidfd_open (kernel < 5.3, a seccomp filter, valgrind): unpinned, like a process
+	 * restored from the state file; every later step then re-checks the start time. */
+	if (fd < 0 && errno != ENOSYS)
 		return -errno;
 	/* The pidfd pins this process; the start time proves it is the one we were told about. */
 	r = sm_act_start_time(tgid, &st);
 	if (r == 0 && st != start_time)
 		r = -ESRCH;
 	if (r < 0) {
-		close(fd);
+		if (fd >= 0)
+			close(fd);
 		return r;
 	}
 	/* pidfds are O_CLOEXEC by default. */
@@ -582,7 +600,7 @@ int sm_act_apply(const struct sm_act_ctx *a, struct sm_act_proc *p, const struct
 
 	if (target_empty(t))
 		return sm_act_restore(a, p);
-	r = pidfd_alive(p->pidfd);
+	r = proc_alive(p);
 	if (r < 0)
 		return r;
 	r = apply_cgroup(a, p, t->cgroup_demote);
@@ -606,15 +624,7 @@ int sm_act_restore(const struct sm_act_ctx *a, struct sm_act_proc *p)
 	struct sm_target none = { 0 };
 	int r, changes = 0, err = 0;
 
-	r = pidfd_alive(p->pidfd);
-	if (r == 0 && p->pidfd < 0) {
-		uint64_t st;
-
-		/* Unpinned (from a state file): the start time proves identity. */
-		r = sm_act_start_time(p->tgid, &st);
-		if (r == 0 && st != p->start_time)
-			r = -ESRCH;
-	}
+	r = proc_alive(p); /* unpinned (state file, no pidfd_open): the start time proves identity */
 	if (r < 0)
 		goto out;
 	r = apply_cgroup(a, p, false);
@@ -650,7 +660,7 @@ int sm_act_check(const struct sm_act_ctx *a, const struct sm_act_proc *p, char *
 	char cur[SM_CGROUP_LEN];
 	int r;
 
-	r = pidfd_alive(p->pidfd);
+	r = proc_alive(p);
 	if (r < 0)
 		return r;
 	if (p->cg_moved) {

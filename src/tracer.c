@@ -145,7 +145,11 @@ static int bpf_try(struct sm_tracer *t, const char *btf_path, bool btf)
 		set_reason("opening the BPF object failed: %s", strerror(-r));
 		return r;
 	}
-	skel->rodata->wakeup_bytes = t->opts.wakeup_bytes;
+	/* At most a quarter of the ring: a threshold the ring can never reach would leave the
+	 * consumer asleep until the next control tick, dropping all but one ring's worth of events
+	 * per tick (seen with ringbuf_size 4k under hackbench: tests/integ/t_fault_ringbuf_storm.sh). */
+	skel->rodata->wakeup_bytes = t->opts.wakeup_bytes < t->opts.ringbuf_bytes / 4
+					     ? t->opts.wakeup_bytes : t->opts.ringbuf_bytes / 4;
 	skel->rodata->ignore_tgid = t->opts.ignore_tgid;
 	r = bpf_map__set_max_entries(skel->maps.rb, (uint32_t)t->opts.ringbuf_bytes);
 	if (r < 0) {
