@@ -35,6 +35,8 @@ static void usage(FILE *f)
 		"                     quantised_agreement, majority_baseline, programs, kernel.*\n"
 		"  -k, --kernel       also replay every context switch and compare the model's ranking of\n"
 		"                     the runnable tasks with the task the kernel picked (top-1, top-3)\n"
+		"      --kernel-scope labelled|all  runnable tasks compared: labelled processes only\n"
+		"                     (default; right for traces reduced to labelled processes) or all\n"
 		"      --csv FILE     also write every vector: class, program, features, score\n"
 		"      --min-age DURATION  skip processes younger than this at a tick (default: one tick)\n"
 		"      --tick DURATION  feature tick when a trace has no K lines (default 250ms)\n"
@@ -65,6 +67,7 @@ struct kstate {
 	double old1, old3;          /* oldest waiter first */
 	double cand_sum;
 	struct sm_dataset *d;       /* classification vectors, collected on the same replay */
+	bool labelled_only;         /* candidates: labelled processes only (default) or every task */
 };
 
 static ssize_t waiter_find(const struct kstate *k, uint32_t pid)
@@ -164,14 +167,16 @@ static int on_event(void *ctx, const struct sm_replay *rp, const struct sm_event
 {
 	struct kstate *k = ctx;
 
-	(void)rp;
 	switch (e->type) {
 	case SM_EV_WAKEUP:
 	case SM_EV_WAKEUP_NEW:
+		if (k->labelled_only && sm_replay_label(rp, e->tgid) <= SM_CLASS_NONE)
+			return 0;
 		return waiter_add(k, e->pid, e->tgid, e->ts_ns);
 	case SM_EV_SWITCH:
 		decide(k, e);
-		if (e->prev_state == SM_PREV_PREEMPTED && e->prev_pid)
+		if (e->prev_state == SM_PREV_PREEMPTED && e->prev_pid &&
+		    (!k->labelled_only || sm_replay_label(rp, e->prev_tgid) > SM_CLASS_NONE))
 			return waiter_add(k, e->prev_pid, e->prev_tgid, e->ts_ns);
 		return 0;
 	case SM_EV_EXIT: {
@@ -231,6 +236,7 @@ int cmd_eval(int argc, char **argv)
 		{ "tick", required_argument, NULL, 'T' },
 		{ "min-age", required_argument, NULL, 'A' },
 		{ "csv", required_argument, NULL, 'C' },
+		{ "kernel-scope", required_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -248,6 +254,7 @@ int cmd_eval(int argc, char **argv)
 	uint64_t maj, min_age = UINT64_MAX;
 
 	sm_fconfig_default(&fcfg);
+	ks.labelled_only = true;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "m:jkh", opts, NULL)) != -1) {
 		switch (c) {
@@ -263,6 +270,11 @@ int cmd_eval(int argc, char **argv)
 				return sm_usage_error(CMD, "--tick: '%s' is not a duration >= 1ms", optarg);
 			break;
 		case 'C': csv = optarg; break;
+		case 'K':
+			if (strcmp(optarg, "labelled") && strcmp(optarg, "all"))
+				return sm_usage_error(CMD, "--kernel-scope: '%s' is not labelled or all", optarg);
+			ks.labelled_only = !strcmp(optarg, "labelled");
+			break;
 		case 'h': usage(stdout); return 0;
 		default: return sm_usage_error(CMD, "unknown option");
 		}
@@ -354,7 +366,8 @@ int cmd_eval(int argc, char **argv)
 		json_object *k = json_object_new_object();
 		double n = ks.decisions ? (double)ks.decisions : 1;
 
-		json_object_object_add(k, "runnable_set", json_object_new_string("global"));
+		json_object_object_add(k, "runnable_set", json_object_new_string(
+			ks.labelled_only ? "global, labelled processes" : "global, all tasks"));
 		json_object_object_add(k, "decisions", json_object_new_int64((int64_t)ks.decisions));
 		json_object_object_add(k, "mean_candidates", sm_json_num(ks.cand_sum / n, 2));
 		json_object_object_add(k, "top1", sm_json_num(ks.top1 / n, 4));
@@ -398,7 +411,8 @@ int cmd_eval(int argc, char **argv)
 			double n = ks.decisions ? (double)ks.decisions : 1;
 
 			printf("kernel agreement over %" PRIu64 " switch-ins with >= 2 runnable tasks"
-			       " (global runnable set, mean %.2f candidates)\n", ks.decisions, ks.cand_sum / n);
+			       " (global runnable set of %s, mean %.2f candidates)\n", ks.decisions,
+			       ks.labelled_only ? "labelled processes" : "all tasks", ks.cand_sum / n);
 			printf("  model          top-1 %.4f  top-3 %.4f\n", ks.top1 / n, ks.top3 / n);
 			printf("  random pick    top-1 %.4f  top-3 %.4f\n", ks.rnd1 / n, ks.rnd3 / n);
 			printf("  oldest waiter  top-1 %.4f  top-3 %.4f\n", ks.old1 / n, ks.old3 / n);

@@ -3,7 +3,7 @@
 # Train the shipped models from the TRAIN scenes (t-*) of the committed corpus and evaluate them
 # on the HELD-OUT scenes (h-*: other programs, other periods, other transports):
 #   models/default.json      CART tree (the daemon's default model)
-#   models/default-mlp.json  MLP 16-16
+#   models/default-mlp.json  MLP, one hidden layer of 8
 # Deterministic: rerunning it on the same corpus rewrites the same bytes.
 # Usage: tools/train-default.sh [--no-write]   (--no-write: train into /tmp, compare, evaluate)
 set -euo pipefail
@@ -17,9 +17,9 @@ if [ "${1:-}" = --no-write ]; then
 	dest=$(mktemp -d /tmp/schedml-models.XXXXXX)
 	trap 'rm -rf "$dest"' EXIT
 fi
-"$SCHEDML" train --kind tree --max-depth 6 --min-leaf 20 --seed 1 --name schedml-default-tree \
+"$SCHEDML" train --cv --kind tree --max-depth 6 --min-leaf 50 --seed 1 --name schedml-default-tree \
 	--out "$dest/default.json" "${TRAIN[@]}"
-"$SCHEDML" train --kind mlp --hidden 16,16 --seed 1 --name schedml-default-mlp \
+"$SCHEDML" train --cv --kind mlp --hidden 8 --seed 1 --name schedml-default-mlp \
 	--out "$dest/default-mlp.json" "${TRAIN[@]}"
 if [ "$dest" != models ]; then
 	for m in default.json default-mlp.json; do
