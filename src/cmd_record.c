@@ -379,7 +379,8 @@ int cmd_record(int argc, char **argv)
 
 	sm_tracer_opts_default(&to);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:d:l:i:n:m:h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":o:d:l:i:n:m:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			out = optarg;
@@ -432,8 +433,10 @@ int cmd_record(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return 0;
+		case ':':
+			return sm_usage_error(CMD, "option '%s' needs an argument", argv[optind - 1]);
 		default:
-			return sm_usage_error(CMD, "unknown option");
+			return sm_usage_error(CMD, "unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind < argc) {

@@ -426,7 +426,8 @@ int cmd_trace(int argc, char **argv)
 
 	sm_tracer_opts_default(&to);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "d:p:c:jqm:h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":d:p:c:jqm:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			if (sm_parse_duration_ns(optarg, &duration_ns) < 0 || duration_ns == 0)
@@ -472,8 +473,10 @@ int cmd_trace(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return 0;
+		case ':':
+			return sm_usage_error(CMD, "option '%s' needs an argument", argv[optind - 1]);
 		default:
-			return sm_usage_error(CMD, "unknown option");
+			return sm_usage_error(CMD, "unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
