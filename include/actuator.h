@@ -85,6 +85,10 @@ bool sm_act_proc_active(const struct sm_act_proc *p);
  * Threads already at what schedml set are not touched. Returns the number of syscalls/writes
  * that changed something (>= 0), or -errno. */
 int sm_act_apply(const struct sm_act_ctx *a, struct sm_act_proc *p, const struct sm_target *t);
+/* A child of a process schedml changed inherits its cgroup, nice, SCHED_IDLE and timer slack:
+ * record those as schedml's (the parent's originals are the child's), so they are restored too.
+ * child must be opened. Returns how many items were adopted (0: nothing inherited) or -errno. */
+int sm_act_adopt(const struct sm_act_ctx *a, struct sm_act_proc *child, const struct sm_act_proc *parent);
 /* Compare what is in force with what schedml set. 1 = someone else changed something (what says
  * which), 0 = as set, -ESRCH = gone. */
 int sm_act_check(const struct sm_act_ctx *a, const struct sm_act_proc *p, char *what, size_t len);

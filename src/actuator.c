@@ -550,8 +550,10 @@ static int apply_threads(const struct sm_act_ctx *a, struct sm_act_proc *p, cons
 					rt = cur_rt;
 			}
 		}
+		/* Children must not inherit a demotion's policy or a custom slice silently: reset on
+		 * fork (a demoted process's children are adopted by the daemon instead). */
 		r = set_thread(a, tid, cur_pol, cur_nice, cur_rt, pol, nice, rt,
-			       t->set_policy && pol == SCHED_IDLE);
+			       (t->set_policy && pol == SCHED_IDLE) || (t->set_slice && rt && rt == t->slice_ns));
 		if (r >= 0 && (slack_on || th->slack_set)) {
 			int r2 = read_slack(tid, &cur_slack);
 
@@ -653,6 +655,81 @@ out:
 	if (r == -ESRCH)
 		return r;
 	return r < 0 ? r : changes;
+}
+
+int sm_act_adopt(const struct sm_act_ctx *a, struct sm_act_proc *child, const struct sm_act_proc *parent)
+{
+	const struct sm_target *pt = &parent->target;
+	char path[64], cur[SM_CGROUP_LEN];
+	struct dirent *de;
+	int adopted = 0, r;
+	DIR *d;
+
+	if (!parent->have_ref)
+		return 0;
+	r = proc_alive(child);
+	if (r < 0)
+		return r;
+	if (parent->cg_moved && read_cgroup(child->tgid, cur, sizeof(cur)) == 0 &&
+	    !strcmp(cur, a->lv->cg_batch_rel)) {
+		child->cg_moved = true;
+		snprintf(child->o_cgroup, sizeof(child->o_cgroup), "%s", parent->o_cgroup);
+		adopted++;
+	}
+	snprintf(path, sizeof(path), "/proc/%u/task", child->tgid);
+	d = opendir(path);
+	if (!d)
+		return errno == ENOENT ? -ESRCH : -errno;
+	while ((de = readdir(d))) {
+		struct sm_act_thread *th;
+		uint32_t tid, pol;
+		int32_t nice;
+		uint64_t rt, slack = 0;
+		bool inh_sched, inh_slack;
+
+		if (de->d_name[0] == '.' || sm_parse_u32(de->d_name, &tid) < 0 || find_thread(child, tid))
+			continue;
+		if (sm_act_read_sched(tid, &pol, &nice, &rt) < 0 || read_slack(tid, &slack) < 0)
+			continue;
+		rt = norm_runtime(a, pol, rt);
+		inh_sched = (pt->set_policy || pt->set_nice) &&
+			    pol == (pt->set_policy ? pt->policy : parent->o_policy) &&
+			    nice == (pt->set_nice ? pt->nice : parent->o_nice);
+		inh_slack = pt->set_slack && a->use_slack && slack == pt->slack_ns;
+		if (!inh_sched && !inh_slack)
+			continue;
+		th = add_thread(child, tid);
+		if (!th) {
+			closedir(d);
+			return -ENOMEM;
+		}
+		if (thread_start_time(child->tgid, tid, &th->start_time) < 0) {
+			drop_thread(child, th);
+			continue;
+		}
+		th->o_policy = inh_sched ? parent->o_policy : pol;
+		th->o_nice = inh_sched ? parent->o_nice : nice;
+		th->o_runtime = rt;
+		th->o_slack = inh_slack ? parent->o_slack : slack;
+		th->applied = inh_sched;
+		th->s_policy = pol;
+		th->s_nice = nice;
+		th->s_runtime = rt;
+		th->slack_set = inh_slack;
+		th->s_slack = slack;
+		adopted++;
+	}
+	closedir(d);
+	if (adopted) {
+		child->o_policy = parent->o_policy;
+		child->o_nice = parent->o_nice;
+		child->o_runtime = parent->o_runtime;
+		child->o_slack = parent->o_slack;
+		child->have_ref = true;
+		child->target = *pt;
+		child->target.set_slice = false; /* reset on fork: a child never inherits the slice */
+	}
+	return adopted;
 }
 
 int sm_act_check(const struct sm_act_ctx *a, const struct sm_act_proc *p, char *what, size_t len)

@@ -451,6 +451,33 @@ static void check_operator(struct daemon *d, struct dproc *p)
 	}
 }
 
+/* A new child of a process schedml changed inherited those changes: track them as schedml's. */
+static void adopt(struct daemon *d, struct dproc *p, struct dproc *parent, uint64_t now)
+{
+	int r;
+
+	if (!parent || parent == p || !parent->act_open || parent->cls == SM_DEC_NEUTRAL ||
+	    !sm_act_proc_active(&parent->act))
+		return;
+	r = sm_act_proc_open(&p->act, p->tgid, p->start_time, p->comm);
+	if (r < 0)
+		return;
+	p->act_open = true;
+	r = sm_act_adopt(&d->act, &p->act, &parent->act);
+	if (r <= 0) {
+		sm_act_proc_close(&p->act);
+		p->act_open = false;
+		return;
+	}
+	p->cls = parent->cls;
+	p->ps = (struct sm_pstate){ .cls = parent->cls, .pending = parent->cls, .since_ns = now };
+	snprintf(p->reason, sizeof(p->reason), "inherited %s from parent %u", sm_decision_name(p->cls),
+		 parent->tgid);
+	d->state_dirty = true;
+	log_info("pid %u (%s): child of %u (%s), inherited its %s treatment: tracked, restored with it",
+		 p->tgid, p->comm, parent->tgid, parent->comm, sm_decision_name(p->cls));
+}
+
 static bool eligible(struct daemon *d, struct dproc *p, const struct sm_taskinfo *ti)
 {
 	const char *why;
@@ -524,6 +551,7 @@ static void control_step(struct daemon *d)
 		struct sm_pinput in;
 		struct sm_decision dec;
 		enum sm_decision_class from;
+		bool is_new;
 
 		if (!ti || !ti->pid || e->tgid <= 1)
 			continue;
@@ -532,6 +560,7 @@ static void control_step(struct daemon *d)
 			dp_free(d, p); /* PID reused */
 			p = NULL;
 		}
+		is_new = !p;
 		if (!p) {
 			uint64_t st;
 
@@ -548,6 +577,8 @@ static void control_step(struct daemon *d)
 			memcpy(p->comm, ti->comm, sizeof(p->comm));
 			p->comm[SM_COMM_LEN - 1] = '\0';
 		}
+		if (is_new && !d->o->dry_run)
+			adopt(d, p, dp_find(d, ti->ppid), now);
 		if (!eligible(d, p, ti)) {
 			/* After a reload narrowed the scope or the exclude list: put it back. */
 			if (p->act_open && sm_act_proc_active(&p->act)) {
