@@ -73,6 +73,10 @@ static int run_case(const char *kind, char **traces, int n_traces, size_t n_syn)
 
 	sm_dataset_init(&d);
 	if (traces) {
+		struct sm_fconfig fc;
+
+		sm_fconfig_default(&fc);
+		d.min_age_ns = fc.tick_ns; /* as schedml train does by default */
 		for (int i = 0; i < n_traces; i++) {
 			r = sm_dataset_load_trace(&d, traces[i], NULL, err, sizeof(err));
 			if (r < 0) {
