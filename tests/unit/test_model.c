@@ -145,7 +145,8 @@ static void test_limits(void **state)
  * models are already in canonical form. */
 static void test_write_roundtrip(void **state)
 {
-	const char *files[] = { FIX "valid_tree.json", FIX "valid_mlp.json", "models/default.json" };
+	const char *files[] = { FIX "valid_tree.json", FIX "valid_mlp.json", FIX "handwritten_tree.json",
+				"models/default.json" };
 	char tmpl[] = "/tmp/test_model.XXXXXX";
 	char *dir = mkdtemp(tmpl);
 
@@ -170,7 +171,7 @@ static void test_write_roundtrip(void **state)
 		char *again = sm_model_to_json(b);
 		assert_string_equal(again, s1);
 		free(again);
-		if (!strcmp(files[i], "models/default.json")) {
+		if (i >= 2) { /* files written by sm_model_write_file are in canonical form */
 			char *orig = NULL;
 			size_t lo;
 			assert_int_equal(sm_read_file(files[i], &orig, &lo), 0);

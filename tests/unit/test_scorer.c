@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "feature.h"
@@ -167,9 +168,11 @@ static struct sm_model *load(const char *path)
 	return m;
 }
 
-static void test_default_model(void **state)
+/* The hand-written starter tree (the first models/default.json, kept as a fixture): exact
+ * scores and explanations in real units. */
+static void test_handwritten_model(void **state)
 {
-	struct sm_model *m = load("models/default.json");
+	struct sm_model *m = load("tests/fixtures/models/handwritten_tree.json");
 	struct sm_fvec hog = { 0 }, sleeper = { 0 }, idle = { 0 };
 	char buf[512];
 
@@ -199,6 +202,55 @@ static void test_default_model(void **state)
 	sm_model_free(m);
 }
 
+/* Whatever model ships (hand-written or trained): it loads, and it ranks a periodic sleeper
+ * (cyclictest -i 1000-like) above a CPU hog (stress-ng --cpu worker-like), by the features the
+ * extractor computes for them (values as measured by t_score_live). */
+static void test_shipped_models(void **state)
+{
+	const char *models[] = { "models/default.json", "models/default-mlp.json" };
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(models); i++) {
+		struct sm_model *m = NULL;
+		struct sm_fvec hog = { 0 }, sleeper = { 0 };
+		char err[512], buf[512];
+
+		if (access(models[i], R_OK) != 0 && i > 0)
+			continue; /* only default.json is required */
+		if (sm_model_load_file(models[i], &m, err, sizeof(err)) < 0)
+			fail_msg("%s", err);
+		for (int f = 0; f < SM_NR_FEATURES; f++)
+			sleeper.v[f] = hog.v[f] = 0;
+		hog.v[SM_F_CPU_SHARE] = hog.v[SM_F_CPU_SHARE_EWMA] = 950;
+		hog.v[SM_F_RUN_MEAN] = 900;
+		hog.v[SM_F_RUN_P90] = 960;
+		hog.v[SM_F_VOL_RATIO] = 0;
+		hog.v[SM_F_RQLAT_MEAN] = 500;
+		hog.v[SM_F_RQLAT_P99] = 3840;
+		sleeper.v[SM_F_CPU_SHARE] = sleeper.v[SM_F_CPU_SHARE_EWMA] = 10;
+		sleeper.v[SM_F_RUN_MEAN] = 12;
+		sleeper.v[SM_F_RUN_P90] = 18;
+		sleeper.v[SM_F_SLEEP_MEAN] = 980;
+		sleeper.v[SM_F_WAIT_FREQ] = 9600;
+		sleeper.v[SM_F_VOL_RATIO] = 1000;
+		sleeper.v[SM_F_RQLAT_MEAN] = 40;
+		sleeper.v[SM_F_RQLAT_P99] = 2816;
+		for (int k = 0; k < 2; k++) {
+			struct sm_fvec *v = k ? &sleeper : &hog;
+			v->v[SM_F_NR_THREADS] = k ? 2 : 1;
+			v->v[SM_F_SYS_LOAD] = 300;
+			v->v[SM_F_SYS_RUNNABLE] = 3;
+			v->v[SM_F_SYS_CPUS] = 2;
+		}
+		int32_t h = sm_score(m, &hog), sl = sm_score(m, &sleeper);
+		sm_explain(m, &sleeper, buf, sizeof(buf));
+		print_message("%s (%s): sleeper %d > hog %d; %s\n", models[i], m->name, sl, h, buf);
+		assert_true(sl > h);
+		assert_non_null(strstr(buf, "-> "));
+		sm_model_free(m);
+	}
+}
+
 static void test_mlp_explain(void **state)
 {
 	struct sm_model *m = load("tests/fixtures/models/valid_mlp.json");
@@ -225,7 +277,8 @@ int main(void)
 		cmocka_unit_test(test_tree_matches_ref),
 		cmocka_unit_test(test_mlp_matches_ref),
 		cmocka_unit_test(test_sigmoid),
-		cmocka_unit_test(test_default_model),
+		cmocka_unit_test(test_handwritten_model),
+		cmocka_unit_test(test_shipped_models),
 		cmocka_unit_test(test_mlp_explain),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
