@@ -110,4 +110,17 @@ untouched() { # pid cgroup
 	! echo "$s" | grep -qv "pol=0 nice=0 cg=$2 "
 }
 
+# What a fresh process here starts with (slice and timer slack are read from sed itself).
+DEF_SLICE=$(sed -n 's/^se.slice *: *//p' /proc/self/sched)
+DEF_SLACK=$(cat /proc/self/timerslack_ns)
+CG0=$(cpu_cgroup_of /proc/$$/cgroup)
+
+# True when every thread of pid has exactly the values a fresh process has here.
+pristine() { # pid
+	local s
+	s=$(thread_state "$1")
+	[ -n "$s" ] || return 1
+	! echo "$s" | grep -qv "pol=0 nice=0 cg=$CG0 slice=$DEF_SLICE slack=$DEF_SLACK\$"
+}
+
 daemon_status() { "$SCHEDML" status --runtime-dir "$RT" "$@"; }
