@@ -64,7 +64,7 @@ static void usage(FILE *f)
 		"      --tick TIME         system-context (Y) and tick (K) line interval (default 250ms)\n"
 		"  -n, --note TEXT         free-text workload description, stored in the headers\n"
 		"  -m, --mode MODE         auto (BPF, else /proc), bpf, proc (default auto)\n"
-		"      --ringbuf-size N    BPF ring buffer bytes, power of 2 (default 8M)\n"
+		"      --ringbuf-size N    BPF ring buffer bytes, power of 2 (default 32M)\n"
 		"  -h, --help              this help\n\n"
 		"Examples:\n"
 		"  schedml record --duration 30 --out artifacts/build1 --label batch=comm:^(cc1|ld)$\n"
@@ -378,6 +378,8 @@ int cmd_record(int argc, char **argv)
 	int c, ret = 1, rr;
 
 	sm_tracer_opts_default(&to);
+	/* Recording formats and compresses every event: give bursts more room than `trace`. */
+	to.ringbuf_bytes = 32u << 20;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":o:d:l:i:n:m:h", opts, NULL)) != -1) {

@@ -59,15 +59,20 @@ static void ob_putc(struct obuf *o, char c)
 
 static void ob_u64(struct obuf *o, uint64_t v)
 {
-	char tmp[24];
-	int n = 0;
+	char tmp[24], *p = tmp + sizeof(tmp);
+	size_t n;
 
 	do {
-		tmp[n++] = (char)('0' + v % 10);
+		*--p = (char)('0' + v % 10);
 		v /= 10;
 	} while (v);
-	while (n)
-		ob_putc(o, tmp[--n]);
+	n = (size_t)(tmp + sizeof(tmp) - p);
+	if (o->len + n >= o->cap) {
+		o->overflow = true;
+		return;
+	}
+	memcpy(o->p + o->len, p, n);
+	o->len += n;
 }
 
 static void ob_i64(struct obuf *o, int64_t v)
