@@ -68,6 +68,7 @@ struct kstate {
 	double cand_sum;
 	struct sm_dataset *d;       /* classification vectors, collected on the same replay */
 	bool labelled_only;         /* candidates: labelled processes only (default) or every task */
+	uint32_t running[1024];     /* pid on each CPU (0: idle or unknown) */
 };
 
 static ssize_t waiter_find(const struct kstate *k, uint32_t pid)
@@ -170,15 +171,26 @@ static int on_event(void *ctx, const struct sm_replay *rp, const struct sm_event
 	switch (e->type) {
 	case SM_EV_WAKEUP:
 	case SM_EV_WAKEUP_NEW:
+		/* A wakeup of a task still on a CPU (it had not slept yet) queues nothing. */
+		for (size_t c = 0; c < ARRAY_SIZE(k->running); c++)
+			if (k->running[c] == e->pid && e->pid)
+				return 0;
 		if (k->labelled_only && sm_replay_label(rp, e->tgid) <= SM_CLASS_NONE)
 			return 0;
 		return waiter_add(k, e->pid, e->tgid, e->ts_ns);
-	case SM_EV_SWITCH:
+	case SM_EV_SWITCH: {
+		ssize_t pi = waiter_find(k, e->prev_pid);
+
+		if (e->cpu < ARRAY_SIZE(k->running))
+			k->running[e->cpu] = e->pid;
+		if (pi >= 0 && e->prev_pid) /* stale (woken while running): re-queued below if preempted */
+			waiter_del(k, (size_t)pi);
 		decide(k, e);
 		if (e->prev_state == SM_PREV_PREEMPTED && e->prev_pid &&
 		    (!k->labelled_only || sm_replay_label(rp, e->prev_tgid) > SM_CLASS_NONE))
 			return waiter_add(k, e->prev_pid, e->prev_tgid, e->ts_ns);
 		return 0;
+	}
 	case SM_EV_EXIT: {
 		ssize_t i = waiter_find(k, e->pid);
 
@@ -302,6 +314,7 @@ int cmd_eval(int argc, char **argv)
 				sm_cli_progress(NULL, "replaying traces:", (uint64_t)(i - optind), (uint64_t)(argc - optind));
 			ks.ft = NULL; /* each trace has its own feature table and runnable set */
 			ks.n = 0;
+			memset(ks.running, 0, sizeof(ks.running));
 			r = sm_replay_file(argv[i], &ro, err, sizeof(err));
 			if (r < 0)
 				break;

@@ -28,6 +28,17 @@ for kind in tree mlp; do
 	awk -v q="$agr" 'BEGIN { exit !(q >= 0.995) }' || fail "$kind: fixed vs float agreement $agr < 0.995"
 	ok "$kind: held-out accuracy $acc vs majority baseline $maj, fixed/float agreement $agr"
 done
+# Kernel agreement: the model ranks the runnable labelled tasks at every switch-in.
+"$SCHEDML" eval --json --kernel --model "$TMP/tree-a.json" "$HO" >"$TMP/k.json" || fail "eval --kernel failed"
+for key in top1 top3 random_top1 random_top3 oldest_top1 oldest_top3 decisions; do
+	grep -q "\"$key\": [0-9]" "$TMP/k.json" || fail "eval --kernel --json lacks kernel.$key"
+done
+dec=$(sed -n 's/^    "decisions": \([0-9]*\),$/\1/p' "$TMP/k.json")
+[ "${dec:-0}" -gt 100 ] || fail "kernel agreement: only '${dec:-}' decisions"
+awk -v a="$(sed -n 's/^    "top3": \([0-9.]*\),$/\1/p' "$TMP/k.json")" \
+    -v b="$(sed -n 's/^    "top1": \([0-9.]*\),$/\1/p' "$TMP/k.json")" 'BEGIN { exit !(a >= b && a <= 1 && b >= 0) }' ||
+	fail "kernel agreement: top1/top3 inconsistent"
+ok "kernel agreement: $dec decisions, top1 $(sed -n 's/^    "top1": \([0-9.]*\),$/\1/p' "$TMP/k.json")"
 "$SCHEDML" train -q --kind mlp --seed 4 --out "$TMP/mlp-c.json" "$FX" || fail "train --seed 4"
 cmp -s "$TMP/mlp-a.json" "$TMP/mlp-c.json" && fail "the seed does not change the MLP"
 ok "a different seed gives a different MLP"
