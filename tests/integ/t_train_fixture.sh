@@ -39,6 +39,44 @@ awk -v a="$(sed -n 's/^    "top3": \([0-9.]*\),$/\1/p' "$TMP/k.json")" \
     -v b="$(sed -n 's/^    "top1": \([0-9.]*\),$/\1/p' "$TMP/k.json")" 'BEGIN { exit !(a >= b && a <= 1 && b >= 0) }' ||
 	fail "kernel agreement: top1/top3 inconsistent"
 ok "kernel agreement: $dec decisions, top1 $(sed -n 's/^    "top1": \([0-9.]*\),$/\1/p' "$TMP/k.json")"
+
+# Kernel agreement, known answer. One CPU: hogs 200 and 300 take turns, sleeper 100 wakes every
+# 10 ms; the kernel runs the sleeper first (model: hit; oldest waiter: miss, a hog waited longer),
+# then the hog that waited longest (model: a tie of two hogs, 0.5; oldest: hit). So over every
+# decision: model top-1 0.75, random 0.5, oldest 0.5, top-3 1.0 (two candidates).
+# (Timestamps are printed with %.0f: mawk's %d stops at 2^31.)
+{
+awk 'BEGIN {
+	print "# schedml-trace 1 {\"host\":\"synthetic\",\"start_realtime_ns\":1700000000000000000}"
+	print "T 100 100 1 0 0 0 1 0 1 - sleeper"
+	print "T 200 200 1 0 0 0 1 0 1 - hogA"
+	print "T 300 300 1 0 0 0 1 0 1 - hogB"
+	print "L 100 interactive"; print "L 200 batch"; print "L 300 batch"
+	t = 1000000000; tick = t + 250000000
+	printf "S %.0f 0 300 300 0 0 0 0 1 0 hogB\n", t
+	printf "S %.0f 0 200 200 300 300 1000000 0 0 0 hogA\n", t + 1000000
+	run = 200; wait = 300; t += 2000000
+	for (c = 0; c < 200; c++) {
+		while (tick <= t) { printf "K %.0f\n", tick; tick += 250000000 }
+		printf "W %.0f 0 100 100 0 0 0 0 0 0 sleeper\n", t
+		printf "S %.0f 0 100 100 %.0f %.0f 9990000 10000 0 0 sleeper\n", t + 10000, run, run
+		printf "S %.0f 0 %.0f %.0f 100 100 100000 9000000 1 0 hog\n", t + 110000, wait, wait
+		x = run; run = wait; wait = x; t += 10000000
+	}
+	printf "K %.0f\n", tick
+}'
+} >"$TMP/k.log"
+cat >"$TMP/vol.json" <<'JSON'
+{"format_version":1,"kind":"tree","name":"vol","description":"vol_ratio stump","features":["vol_ratio"],
+ "output":{"meaning":"latency_criticality","range":[0,1000]},"provenance":{},
+ "tree":{"nodes":[{"feature":0,"threshold":500,"left":1,"right":2},{"leaf":0},{"leaf":1000}]}}
+JSON
+"$SCHEDML" eval --json --kernel --model "$TMP/vol.json" "$TMP/k.log" >"$TMP/k2.json" || fail "eval --kernel (known answer) failed"
+for kv in '"decisions": 350' '"top1": 0.7500' '"top3": 1.0000' '"random_top1": 0.5000' '"oldest_top1": 0.5000' \
+	'"accuracy": 1.0000'; do
+	grep -q "$kv" "$TMP/k2.json" || fail "known-answer kernel trace: expected $kv: $(cat "$TMP/k2.json")"
+done
+ok "kernel agreement known answer: top1 0.75, random 0.5, oldest 0.5 over 350 decisions"
 "$SCHEDML" train -q --kind mlp --seed 4 --out "$TMP/mlp-c.json" "$FX" || fail "train --seed 4"
 cmp -s "$TMP/mlp-a.json" "$TMP/mlp-c.json" && fail "the seed does not change the MLP"
 ok "a different seed gives a different MLP"
