@@ -322,6 +322,41 @@ static void test_truncated_gzip(void **state)
 	unlink(path);
 }
 
+static void test_long_and_nul_lines(void **state)
+{
+	char path[] = "/tmp/schedml-trace-XXXXXX", err[256];
+	struct sm_trace_reader *rd;
+	struct sm_trace_rec r;
+	int fd = mkstemp(path);
+	FILE *f;
+
+	(void)state;
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	fputs("# schedml-trace 1 {}\nK 1\nS 1 2 3 4 5 6 7 8 9 10 ", f);
+	for (int i = 0; i < 10000; i++)
+		fputc('a', f);
+	fputs("\nK 2\n", f);
+	fclose(f);
+	assert_int_equal(sm_trace_open(path, &rd, err, sizeof(err)), 0);
+	assert_int_equal(sm_trace_next(rd, &r, err, sizeof(err)), 1);
+	assert_int_equal(sm_trace_next(rd, &r, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, ":3: line longer than"));
+	sm_trace_close(rd);
+
+	f = fopen(path, "we");
+	fputs("# schedml-trace 1 {}\nK 1", f);
+	fputc('\0', f);
+	fputs("5\n", f);
+	fclose(f);
+	assert_int_equal(sm_trace_open(path, &rd, err, sizeof(err)), 0);
+	/* "K 1\0" then "5": never a silent misread as K 15 */
+	while (sm_trace_next(rd, &r, err, sizeof(err)) == 1)
+		assert_true(r.kind != SM_REC_TICK || r.tick_ns != 15);
+	sm_trace_close(rd);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -331,6 +366,7 @@ int main(void)
 		cmocka_unit_test(test_gzip_roundtrip),
 		cmocka_unit_test(test_plain_and_errors),
 		cmocka_unit_test(test_truncated_gzip),
+		cmocka_unit_test(test_long_and_nul_lines),
 	};
 	return cmocka_run_group_tests_name("trace_io", tests, NULL, NULL);
 }
