@@ -7,7 +7,7 @@
 
 enum sm_event_type {
 	SM_EV_SWITCH = 1,     /* sched_switch: prev leaves the CPU, next gets it */
-	SM_EV_WAKEUP = 2,     /* sched_wakeup: pid becomes runnable, woken by prev_pid (0: irq/idle) */
+	SM_EV_WAKEUP = 2,     /* sched_wakeup: pid becomes runnable, woken by prev_pid (the current task: in irq context the interrupted one, 0 if idle) */
 	SM_EV_WAKEUP_NEW = 3, /* sched_wakeup_new: a new task's first wakeup; prev_pid = parent/forker */
 	SM_EV_EXIT = 4,       /* sched_process_exit: thread pid exits */
 };
