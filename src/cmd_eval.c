@@ -326,11 +326,11 @@ int cmd_eval(int argc, char **argv)
 		log_err("Failed to read trace: %s", err[0] ? err : strerror(-r));
 		goto out;
 	}
-	if (d.n == 0) {
+	if (d.n == 0 && !kernel) {
 		log_err("Failed to evaluate: no labelled vectors in the traces (record with --label)");
 		goto out;
 	}
-	ix = malloc(d.n * sizeof(*ix));
+	ix = malloc((d.n ? d.n : 1) * sizeof(*ix));
 	if (!ix) {
 		log_err("Failed to evaluate: out of memory");
 		goto out;
@@ -348,7 +348,7 @@ int cmd_eval(int argc, char **argv)
 	o = sm_confusion_json(&cf);
 	json_object_object_add(o, "model", json_object_new_string(model_path));
 	json_object_object_add(o, "skipped_young", json_object_new_int64((int64_t)d.skipped_young));
-	json_object_object_add(o, "majority_baseline", sm_json_num((double)maj / d.n, 4));
+	json_object_object_add(o, "majority_baseline", sm_json_num(d.n ? (double)maj / d.n : 0, 4));
 	progs = json_object_new_object();
 	for (size_t g = 0; g < d.n_groups; g++) {
 		for (int k = SM_CLASS_INTERACTIVE; k <= SM_CLASS_BATCH; k++) {
@@ -402,6 +402,9 @@ int cmd_eval(int argc, char **argv)
 
 		printf("model %s on %d trace(s): %zu vectors (%" PRIu64 " interactive, %" PRIu64 " batch)\n",
 		       model_path, argc - optind, d.n, ti, tb);
+		if (d.n == 0)
+			printf("no labelled vectors: classification metrics skipped\n");
+		else {
 		printf("accuracy            %.4f   (majority-class baseline %.4f)\n",
 		       sm_confusion_accuracy(&cf), (double)maj / d.n);
 		printf("interactive         precision %.4f  recall %.4f\n", pi ? (double)cf.cm[1][1] / pi : 0,
@@ -420,6 +423,7 @@ int cmd_eval(int argc, char **argv)
 			       json_object_get_int64(json_object_object_get(it.val, "vectors")),
 			       json_object_get_double(json_object_object_get(it.val, "accuracy")));
 		}
+		}
 		if (kernel) {
 			double n = ks.decisions ? (double)ks.decisions : 1;
 
@@ -429,6 +433,8 @@ int cmd_eval(int argc, char **argv)
 			printf("  model          top-1 %.4f  top-3 %.4f\n", ks.top1 / n, ks.top3 / n);
 			printf("  random pick    top-1 %.4f  top-3 %.4f\n", ks.rnd1 / n, ks.rnd3 / n);
 			printf("  oldest waiter  top-1 %.4f  top-3 %.4f\n", ks.old1 / n, ks.old3 / n);
+			if (!ks.decisions && ks.labelled_only)
+				printf("  (no labelled runnable tasks: --kernel-scope all ranks every task)\n");
 		}
 	}
 	ret = 0;

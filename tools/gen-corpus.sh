@@ -18,7 +18,7 @@
 #                   xz (-T1 and -T2), bzip2, sha256sum, gcc (cc1, as), stress-ng --cpu/--vm
 # each alone and mixed, at load levels of 0, 2 and 4 CPU hogs (hogs from the same set).
 #
-# Usage: tools/gen-corpus.sh [-d SECS] [-o DIR] [SCENE-FILTER]   (root; ~4 minutes)
+# Usage: tools/gen-corpus.sh [-d SECS] [-o DIR] [SCENE-FILTER]   (root; ~3 minutes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DUR=4
