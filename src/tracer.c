@@ -94,7 +94,7 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	n = strlen(buf);
 	while (n && buf[n - 1] == '\n')
 		buf[--n] = '\0';
-	sm_log(SM_LOG_DEBUG, "libbpf: %s", buf);
+	sm_log(SM_LOG_DEBUG, "%s", buf); /* libbpf prefixes its own messages */
 	return 0;
 }
 
