@@ -65,6 +65,7 @@ static void usage(FILE *f)
 		"  -n, --note TEXT         free-text workload description, stored in the headers\n"
 		"  -m, --mode MODE         auto (BPF, else /proc), bpf, proc (default auto)\n"
 		"      --ringbuf-size N    BPF ring buffer bytes, power of 2 (default 32M)\n"
+		"      --debug             debug logging (libbpf's messages when loading fails)\n"
 		"  -h, --help              this help\n\n"
 		"Examples:\n"
 		"  schedml record --duration 30 --out artifacts/build1 --label batch=comm:^(cc1|ld)$\n"
@@ -361,6 +362,7 @@ int cmd_record(int argc, char **argv)
 		{ "note", required_argument, NULL, 'n' },
 		{ "mode", required_argument, NULL, 'm' },
 		{ "ringbuf-size", required_argument, NULL, 'R' },
+		{ "debug", no_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -431,6 +433,9 @@ int cmd_record(int argc, char **argv)
 			if (sm_parse_size(optarg, &to.ringbuf_bytes) < 0 || to.ringbuf_bytes < 4096 ||
 			    (to.ringbuf_bytes & (to.ringbuf_bytes - 1)) || to.ringbuf_bytes > (1ull << 30))
 				return sm_usage_error(CMD, "--ringbuf-size: '%s' is not a power of 2 between 4k and 1G", optarg);
+			break;
+		case 'D':
+			sm_log_set_level(SM_LOG_DEBUG);
 			break;
 		case 'h':
 			usage(stdout);

@@ -61,6 +61,7 @@ static void usage(FILE *f)
 		"      --ringbuf-size N    BPF ring buffer bytes, power of 2 (default 8M)\n"
 		"      --wakeup-bytes N    wake the reader when N bytes are pending (default 256k;\n"
 		"                          0 wakes it on every event, for comparison only)\n"
+		"      --debug             debug logging (libbpf's messages when loading fails)\n"
 		"  -h, --help              this help\n\n"
 		"Examples:\n"
 		"  schedml trace --duration 5 --comm stress\n"
@@ -413,6 +414,7 @@ int cmd_trace(int argc, char **argv)
 		{ "mode", required_argument, NULL, 'm' },
 		{ "ringbuf-size", required_argument, NULL, 'R' },
 		{ "wakeup-bytes", required_argument, NULL, 'W' },
+		{ "debug", no_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -469,6 +471,9 @@ int cmd_trace(int argc, char **argv)
 		case 'W':
 			if (sm_parse_size(optarg, &to.wakeup_bytes) < 0)
 				return sm_usage_error(CMD, "--wakeup-bytes: bad size '%s'", optarg);
+			break;
+		case 'D':
+			sm_log_set_level(SM_LOG_DEBUG);
 			break;
 		case 'h':
 			usage(stdout);
