@@ -56,7 +56,9 @@ go() { touch "$TMP/go"; GO_NS=$(date +%s%N); }
 pid_of() { pgrep -f "^$1" | head -1; }
 
 start_daemon() { # extra args...
-	"$SCHEDML" run --foreground -c "$TMP/config.json" --runtime-dir "$RT" --scope "pid:$WL" "$@" \
+	local scope=(--scope "pid:$WL")
+	[ -n "${SCOPE_ALL:-}" ] && scope=() # dry-run guard-rail test only
+	"$SCHEDML" run --foreground -c "$TMP/config.json" --runtime-dir "$RT" "${scope[@]}" "$@" \
 		>>"$DLOG" 2>&1 &
 	DPID=$!
 	cleanup_add "kill -TERM $DPID; sleep 0.5; kill -KILL $DPID"
