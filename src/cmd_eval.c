@@ -70,6 +70,7 @@ struct kstate {
 	struct sm_dataset *d;       /* classification vectors, collected on the same replay */
 	bool labelled_only;         /* candidates: labelled processes only (default) or every task */
 	uint32_t running[1024];     /* pid on each CPU (0: idle or unknown) */
+	uint32_t nr_cpus;           /* highest CPU seen + 1 */
 };
 
 static ssize_t waiter_find(const struct kstate *k, uint32_t pid)
@@ -173,7 +174,7 @@ static int on_event(void *ctx, const struct sm_replay *rp, const struct sm_event
 	case SM_EV_WAKEUP:
 	case SM_EV_WAKEUP_NEW:
 		/* A wakeup of a task still on a CPU (it had not slept yet) queues nothing. */
-		for (size_t c = 0; c < ARRAY_SIZE(k->running); c++)
+		for (size_t c = 0; c < k->nr_cpus; c++)
 			if (k->running[c] == e->pid && e->pid)
 				return 0;
 		if (k->labelled_only && sm_replay_label(rp, e->tgid) <= SM_CLASS_NONE)
@@ -182,8 +183,11 @@ static int on_event(void *ctx, const struct sm_replay *rp, const struct sm_event
 	case SM_EV_SWITCH: {
 		ssize_t pi = waiter_find(k, e->prev_pid);
 
-		if (e->cpu < ARRAY_SIZE(k->running))
+		if (e->cpu < ARRAY_SIZE(k->running)) {
 			k->running[e->cpu] = e->pid;
+			if (e->cpu >= k->nr_cpus)
+				k->nr_cpus = e->cpu + 1;
+		}
 		if (pi >= 0 && e->prev_pid) /* stale (woken while running): re-queued below if preempted */
 			waiter_del(k, (size_t)pi);
 		decide(k, e);
@@ -316,6 +320,7 @@ int cmd_eval(int argc, char **argv)
 			ks.ft = NULL; /* each trace has its own feature table and runnable set */
 			ks.n = 0;
 			memset(ks.running, 0, sizeof(ks.running));
+			ks.nr_cpus = 0;
 			r = sm_replay_file(argv[i], &ro, err, sizeof(err));
 			if (r < 0)
 				break;
