@@ -470,6 +470,9 @@ int cmd_record(int argc, char **argv)
 	}
 	r.self = (uint32_t)getpid();
 	to.ignore_tgid = r.self;
+	/* Without BPF the recorder's own /proc snapshots (process_data) are the data: the tracer's
+	 * per-thread /proc rounds would only be read and thrown away. */
+	to.proc_interval_ns = UINT64_MAX / 4;
 	rr = sm_tracer_new(&to, on_event, NULL, NULL, &r, &tracer);
 	if (rr < 0) {
 		log_err("Failed to start the BPF tracer: %s", sm_tracer_reason(NULL) ?: strerror(-rr));
