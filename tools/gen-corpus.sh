@@ -36,8 +36,8 @@ SCHEDML=${SCHEDML:-build/schedml}
 W=build/workloads
 [ "$(id -u)" -eq 0 ] || { echo "$0: needs root (BPF tracing)" >&2; exit 1; }
 make -s "$SCHEDML" workloads
-for t in stress-ng cyclictest xz bzip2 gzip md5sum sha256sum; do
-	command -v "$t" >/dev/null || { echo "$0: $t missing (make deps)" >&2; exit 1; }
+for t in stress-ng cyclictest xz bzip2 gzip zstd md5sum sha256sum gcc; do
+	command -v "$t" >/dev/null || { echo "$0: $t missing (make deps; apt-get install zstd for zstd)" >&2; exit 1; }
 done
 
 TMP=$(mktemp -d /tmp/schedml-corpus.XXXXXX)
