@@ -390,31 +390,36 @@ int cmd_record(int argc, char **argv)
 			out = optarg;
 			break;
 		case 'd':
-			if (sm_parse_duration_ns(optarg, &duration_ns) < 0 || duration_ns == 0)
-				return sm_usage_error(CMD, "--duration: bad duration '%s'", optarg);
+			if (sm_parse_duration_ns(optarg, &duration_ns) < 0 || duration_ns == 0) {
+				ret = sm_usage_error(CMD, "--duration: bad duration '%s'", optarg);
+				goto out;
+			}
 			break;
 		case 'l': {
 			char **nl;
 
 			if (sm_labels_add(&r.rules, optarg, err, sizeof(err)) < 0) {
-				sm_labels_free(r.rules);
-				free(labels);
-				return sm_usage_error(CMD, "--label %s", err);
+				ret = sm_usage_error(CMD, "--label %s", err);
+				goto out;
 			}
 			nl = realloc(labels, (nlabels + 1) * sizeof(*labels));
 			if (!nl)
-				return 1;
+				goto out;
 			labels = nl;
 			labels[nlabels++] = optarg;
 			break;
 		}
 		case 'i':
-			if (sm_parse_duration_ns(optarg, &interval_ns) < 0 || interval_ns < 10000000ull)
-				return sm_usage_error(CMD, "--interval: bad interval '%s' (at least 10ms)", optarg);
+			if (sm_parse_duration_ns(optarg, &interval_ns) < 0 || interval_ns < 10000000ull) {
+				ret = sm_usage_error(CMD, "--interval: bad interval '%s' (at least 10ms)", optarg);
+				goto out;
+			}
 			break;
 		case 'T':
-			if (sm_parse_duration_ns(optarg, &tick_ns) < 0 || tick_ns < 10000000ull)
-				return sm_usage_error(CMD, "--tick: bad interval '%s' (at least 10ms)", optarg);
+			if (sm_parse_duration_ns(optarg, &tick_ns) < 0 || tick_ns < 10000000ull) {
+				ret = sm_usage_error(CMD, "--tick: bad interval '%s' (at least 10ms)", optarg);
+				goto out;
+			}
 			break;
 		case 'n':
 			note = optarg;
@@ -426,35 +431,40 @@ int cmd_record(int argc, char **argv)
 				to.mode = SM_SOURCE_BPF;
 			else if (!strcmp(optarg, "proc"))
 				to.mode = SM_SOURCE_PROC;
-			else
-				return sm_usage_error(CMD, "--mode: '%s' is not auto, bpf or proc", optarg);
+			else {
+				ret = sm_usage_error(CMD, "--mode: '%s' is not auto, bpf or proc", optarg);
+				goto out;
+			}
 			break;
 		case 'R':
 			if (sm_parse_size(optarg, &to.ringbuf_bytes) < 0 || to.ringbuf_bytes < 4096 ||
-			    (to.ringbuf_bytes & (to.ringbuf_bytes - 1)) || to.ringbuf_bytes > (1ull << 30))
-				return sm_usage_error(CMD, "--ringbuf-size: '%s' is not a power of 2 between 4k and 1G", optarg);
+			    (to.ringbuf_bytes & (to.ringbuf_bytes - 1)) || to.ringbuf_bytes > (1ull << 30)) {
+				ret = sm_usage_error(CMD, "--ringbuf-size: '%s' is not a power of 2 between 4k and 1G", optarg);
+				goto out;
+			}
 			break;
 		case 'D':
 			sm_log_set_level(SM_LOG_DEBUG);
 			break;
 		case 'h':
 			usage(stdout);
-			return 0;
+			ret = 0;
+			goto out;
 		case ':':
-			return sm_usage_error(CMD, "option '%s' needs an argument", argv[optind - 1]);
+			ret = sm_usage_error(CMD, "option '%s' needs an argument", argv[optind - 1]);
+			goto out;
 		default:
-			return sm_usage_error(CMD, "unknown option '%s'", argv[optind - 1]);
+			ret = sm_usage_error(CMD, "unknown option '%s'", argv[optind - 1]);
+			goto out;
 		}
 	}
 	if (optind < argc) {
-		sm_labels_free(r.rules);
-		free(labels);
-		return sm_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
+		ret = sm_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
+		goto out;
 	}
 	if (!out) {
-		sm_labels_free(r.rules);
-		free(labels);
-		return sm_usage_error(CMD, "--out DIR is required");
+		ret = sm_usage_error(CMD, "--out DIR is required");
+		goto out;
 	}
 
 	rr = mkdir_p(out);
@@ -568,7 +578,7 @@ out:
 	if (r.pd && gzclose(r.pd) != Z_OK)
 		note_werr(&r, -EIO);
 	if (r.werr && ret == 0) {
-		log_err("Failed to write to %s: %s", out, strerror(-r.werr));
+		log_err("Failed to write to %s: %s", out ? out : "?", strerror(-r.werr));
 		ret = 1;
 	}
 	json_object_put(hdr);
