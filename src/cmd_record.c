@@ -3,7 +3,6 @@
  * schedml record: every scheduling event to DIR/scheduling_events.log.gz, periodic /proc
  * snapshots to DIR/process_data.json.gz (formats: docs/tracer.md).
  */
-#include <dirent.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -12,11 +11,11 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <time.h>
-#include <zlib.h>
 #include <json-c/json.h>
 
 #include "commands.h"
 #include "labels.h"
+#include "procdata.h"
 #include "procfs.h"
 #include "trace_io.h"
 #include "tracer.h"
@@ -31,7 +30,7 @@ struct seen {                 /* a thread we wrote a T line for */
 
 struct rec {
 	struct sm_trace_writer *tw;
-	gzFile pd;
+	struct sm_procdata *pd;
 	struct sm_labels *rules;
 	struct sm_idmap seen;     /* tid -> struct seen */
 	struct sm_idmap label;    /* tgid -> int32_t class */
@@ -171,114 +170,12 @@ static int inventory_cb(void *ctx, uint32_t tgid, uint32_t tid)
 	return 0;
 }
 
-/* ---- process_data.json.gz ---- */
-
-static void pd_write(struct rec *r, json_object *o)
+static int label_of(void *ctx, uint32_t pid)
 {
-	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
-	size_t n = strlen(s);
+	struct rec *r = ctx;
+	int32_t *cls = sm_idmap_get(&r->label, pid);
 
-	if (gzwrite(r->pd, s, (unsigned)n) != (int)n || gzputc(r->pd, '\n') != '\n')
-		note_werr(r, -EIO);
-	json_object_put(o);
-}
-
-struct psum {
-	uint64_t run_ns, wait_ns, slices, vol, invol;
-	uint32_t n;
-};
-
-static void sum_threads(uint32_t pid, struct psum *ps)
-{
-	char path[128], buf[4096];
-	struct dirent *de;
-	DIR *d;
-
-	memset(ps, 0, sizeof(*ps));
-	snprintf(path, sizeof(path), "/proc/%u/task", pid);
-	d = opendir(path);
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		struct sm_proc_schedstat ss;
-		struct sm_proc_status st;
-		uint32_t tid;
-
-		if (sm_parse_u32(de->d_name, &tid) < 0)
-			continue;
-		snprintf(path, sizeof(path), "/proc/%u/task/%u/schedstat", pid, tid);
-		if (sm_read_small(path, buf, sizeof(buf)) >= 0 && sm_proc_parse_schedstat(buf, &ss) == 0) {
-			ps->run_ns += ss.run_ns;
-			ps->wait_ns += ss.wait_ns;
-			ps->slices += ss.slices;
-		}
-		snprintf(path, sizeof(path), "/proc/%u/task/%u/status", pid, tid);
-		if (sm_read_small(path, buf, sizeof(buf)) >= 0 && sm_proc_parse_status(buf, &st) == 0) {
-			ps->vol += st.vol_switches;
-			ps->invol += st.invol_switches;
-		}
-		ps->n++;
-	}
-	closedir(d);
-}
-
-static void snapshot_processes(struct rec *r)
-{
-	uint64_t now = sm_now_ns();
-	struct dirent *de;
-	DIR *d = opendir("/proc");
-
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		char path[128], buf[4096], cg[SM_CGROUP_LEN] = "";
-		struct sm_proc_stat st;
-		struct sm_proc_status ss;
-		struct psum ps;
-		uint32_t pid;
-		int32_t *cls;
-		json_object *o;
-
-		if (sm_parse_u32(de->d_name, &pid) < 0 || pid == 0 || pid == r->self)
-			continue;
-		snprintf(path, sizeof(path), "/proc/%u/stat", pid);
-		if (sm_read_small(path, buf, sizeof(buf)) < 0 || sm_proc_parse_stat(buf, &st) < 0)
-			continue;
-		snprintf(path, sizeof(path), "/proc/%u/status", pid);
-		if (sm_read_small(path, buf, sizeof(buf)) < 0 || sm_proc_parse_status(buf, &ss) < 0)
-			continue;
-		snprintf(path, sizeof(path), "/proc/%u/cgroup", pid);
-		if (sm_read_small(path, buf, sizeof(buf)) < 0 || sm_proc_parse_cgroup(buf, cg, sizeof(cg)) < 0)
-			cg[0] = '\0';
-		sum_threads(pid, &ps);
-
-		o = json_object_new_object();
-		json_object_object_add(o, "ts_ns", json_object_new_uint64(now));
-		json_object_object_add(o, "pid", json_object_new_int64(pid));
-		json_object_object_add(o, "ppid", json_object_new_int64(st.ppid));
-		json_object_object_add(o, "comm", json_object_new_string(st.comm));
-		json_object_object_add(o, "state", json_object_new_string_len(&st.state, 1));
-		json_object_object_add(o, "uid", json_object_new_int64(ss.uid));
-		json_object_object_add(o, "kthread", json_object_new_boolean(st.flags & 0x00200000));
-		json_object_object_add(o, "utime", json_object_new_uint64(st.utime));
-		json_object_object_add(o, "stime", json_object_new_uint64(st.stime));
-		json_object_object_add(o, "run_ns", json_object_new_uint64(ps.run_ns));
-		json_object_object_add(o, "wait_ns", json_object_new_uint64(ps.wait_ns));
-		json_object_object_add(o, "slices", json_object_new_uint64(ps.slices));
-		json_object_object_add(o, "vol_switches", json_object_new_uint64(ps.vol));
-		json_object_object_add(o, "invol_switches", json_object_new_uint64(ps.invol));
-		json_object_object_add(o, "nice", json_object_new_int(st.nice));
-		json_object_object_add(o, "policy", json_object_new_int64(st.policy));
-		json_object_object_add(o, "threads", json_object_new_int64(st.num_threads));
-		json_object_object_add(o, "rss_kb", json_object_new_uint64(ss.vm_rss_kb));
-		json_object_object_add(o, "start_time", json_object_new_uint64(st.starttime));
-		json_object_object_add(o, "cgroup", json_object_new_string(cg));
-		cls = sm_idmap_get(&r->label, pid);
-		if (cls)
-			json_object_object_add(o, "label", json_object_new_string(sm_class_name(*cls)));
-		pd_write(r, o);
-	}
-	closedir(d);
+	return cls ? *cls : SM_CLASS_NONE;
 }
 
 static void tick(struct rec *r)
@@ -501,18 +398,11 @@ int cmd_record(int argc, char **argv)
 		goto out;
 	}
 	snprintf(path, sizeof(path), "%s/process_data.json.gz", out);
-	{
-		int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-
-		r.pd = fd >= 0 ? gzdopen(fd, "wb6") : NULL;
-		if (!r.pd) {
-			log_err("Cannot write %s: %s", path, strerror(fd < 0 ? errno : ENOMEM));
-			if (fd >= 0)
-				close(fd);
-			goto out;
-		}
-		json_object_object_add(hdr, "schedml_process_data", json_object_new_int(1));
-		pd_write(&r, json_object_get(hdr));
+	json_object_object_add(hdr, "schedml_process_data", json_object_new_int(1));
+	rr = sm_procdata_open(path, json_object_to_json_string_ext(hdr, JSON_C_TO_STRING_PLAIN), &r.pd);
+	if (rr < 0) {
+		log_err("Cannot write %s: %s", path, strerror(-rr));
+		goto out;
 	}
 
 	sigaction(SIGINT, &sa, NULL);
@@ -543,7 +433,7 @@ int cmd_record(int argc, char **argv)
 					next_tick = now + tick_ns;
 			}
 			if (now >= next_snap) {
-				snapshot_processes(&r);
+				note_werr(&r, sm_procdata_snapshot(r.pd, "/proc", now, r.self, label_of, &r));
 				next_snap += interval_ns;
 				if (next_snap <= now)
 					next_snap = now + interval_ns;
@@ -575,8 +465,7 @@ out:
 		rr = sm_trace_writer_close(r.tw);
 		note_werr(&r, rr);
 	}
-	if (r.pd && gzclose(r.pd) != Z_OK)
-		note_werr(&r, -EIO);
+	note_werr(&r, sm_procdata_close(r.pd));
 	if (r.werr && ret == 0) {
 		log_err("Failed to write to %s: %s", out ? out : "?", strerror(-r.werr));
 		ret = 1;
