@@ -18,7 +18,7 @@
 #                   xz (-T1 and -T2), bzip2, sha256sum, gcc (cc1, as), stress-ng --cpu/--vm
 # each alone and mixed, at load levels of 0, 2 and 4 CPU hogs (hogs from the same set).
 #
-# Usage: tools/gen-corpus.sh [-d SECS] [-o DIR] [SCENE-FILTER]   (root; ~3 minutes)
+# Usage: tools/gen-corpus.sh [-d SECS] [-o DIR] [SCENE-PREFIX]   (root; ~3 minutes; e.g. "h-")
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DUR=4
@@ -27,7 +27,7 @@ while getopts "d:o:" opt; do
 	case $opt in
 	d) DUR=$OPTARG ;;
 	o) OUTDIR=$OPTARG ;;
-	*) echo "usage: $0 [-d SECS] [-o DIR] [SCENE-FILTER]" >&2; exit 2 ;;
+	*) echo "usage: $0 [-d SECS] [-o DIR] [SCENE-PREFIX]" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -92,7 +92,7 @@ declare -A WL=(
 scene() {
 	local name=$1 set=$2; shift 2
 	local labels=() note="set=$set;" w n i spec cls comm cmd seen=" "
-	case $name in *"$FILTER"*) ;; *) return 0 ;; esac
+	case $name in "$FILTER"*) ;; *) return 0 ;; esac
 	PIDS=()
 	for w in "$@"; do
 		n=1
@@ -120,8 +120,10 @@ scene() {
 	mkdir -p "$OUTDIR/$name"
 	tools/trace-keep-labelled.sh "$TMP/raw/scheduling_events.log.gz" "$OUTDIR/$name/scheduling_events.log.gz"
 	local p
-	for p in "${PIDS[@]}"; do kill -KILL -- "-$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
+	{
+		for p in "${PIDS[@]}"; do kill -KILL -- "-$p" 2>/dev/null || true; done
+		wait
+	} 2>/dev/null || true
 	PIDS=()
 	ls -l "$OUTDIR/$name" >&2
 }
