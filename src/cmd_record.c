@@ -392,14 +392,14 @@ int cmd_record(int argc, char **argv)
 	hdr = header(argc, argv, note, sm_tracer_mode_name(tracer), tick_ns, interval_ns,
 		     to.ringbuf_bytes, labels, nlabels);
 	snprintf(path, sizeof(path), "%s/scheduling_events.log.gz", out);
-	rr = sm_trace_writer_open(path, json_object_to_json_string_ext(hdr, JSON_C_TO_STRING_PLAIN), &r.tw);
+	rr = sm_trace_writer_open(path, json_object_to_json_string_ext(hdr, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE), &r.tw);
 	if (rr < 0) {
 		log_err("Cannot write %s: %s", path, strerror(-rr));
 		goto out;
 	}
 	snprintf(path, sizeof(path), "%s/process_data.json.gz", out);
 	json_object_object_add(hdr, "schedml_process_data", json_object_new_int(1));
-	rr = sm_procdata_open(path, json_object_to_json_string_ext(hdr, JSON_C_TO_STRING_PLAIN), &r.pd);
+	rr = sm_procdata_open(path, json_object_to_json_string_ext(hdr, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE), &r.pd);
 	if (rr < 0) {
 		log_err("Cannot write %s: %s", path, strerror(-rr));
 		goto out;
