@@ -40,9 +40,15 @@ static void on_gone(void *ctx, uint32_t pid, uint32_t tgid)
 	}
 }
 
+static int release_fd[2];
+
 static void *thread_fn(void *arg)
 {
-	*(uint32_t *)arg = (uint32_t)syscall(SYS_gettid);
+	char c;
+
+	__atomic_store_n((uint32_t *)arg, (uint32_t)syscall(SYS_gettid), __ATOMIC_SEQ_CST);
+	if (read(release_fd[0], &c, 1) < 0) /* exits once the test has sampled it */
+		return NULL;
 	return NULL;
 }
 
@@ -84,20 +90,23 @@ static void test_proc_source(void **state)
 	assert_int_equal(sm_tracer_consume(t), 0);
 
 	/* A thread that is alive for the first round and gone by the second. */
+	assert_int_equal(pipe(release_fd), 0);
 	assert_int_equal(pthread_create(&th, NULL, thread_fn, &s.tid), 0);
 	while (!__atomic_load_n(&s.tid, __ATOMIC_SEQ_CST))
 		usleep(1000);
-	/* It may already have exited: then it is not seen at all, which the test tolerates. */
 	assert_int_equal(sm_tracer_sample(t), 0); /* baseline: no deltas yet */
 	assert_int_equal(s.snaps_self, 0);
+	assert_int_equal(write(release_fd[1], "x", 1), 1);
 	pthread_join(th, NULL);
+	close(release_fd[0]);
+	close(release_fd[1]);
 	spin_ms(50);
 	usleep(20000);
 	assert_int_equal(sm_tracer_sample(t), 0);
 	assert_int_equal(s.snaps_self, 1);
 	assert_true(s.run_self >= 45000000); /* spun 50 ms of CPU */
 	assert_true(s.run_self < 5000000000ull);
-	assert_true(s.gone_hits <= 1);
+	assert_int_equal(s.gone_hits, 1);
 
 	/* poll: waits for the interval, then samples. */
 	r = sm_tracer_poll(t, 1000);
