@@ -2,11 +2,12 @@
 # bench/report.awk: turn bench/run.sh's raw measurements into the terminal table and the results JSON.
 # POSIX awk (mawk works): no asort, no gensub.
 #
-#   awk -f bench/report.awk -v json=OUT.json -v extradir=DIR meta.txt spec.txt raw.tsv
+#   awk -f bench/report.awk -v json=OUT.json -v md=OUT.md -v extradir=DIR meta.txt spec.txt raw.tsv
 #
 # meta.txt: "meta KEY VALUE..." and "note TEXT..."
 # spec.txt: "ratio NAME SECTION GROUP METRIC CFG_A CFG_B"    per repetition A/B, then median/min/max
 #           "goal NAME ratio RATIO_NAME OP THRESHOLD"
+#           "goal NAME ovratio RATIO_A RATIO_B OP THRESHOLD"   (median A - 1) / (median B - 1): overhead vs overhead
 #           "goal NAME value SECTION GROUP CONFIG METRIC OP THRESHOLD"   (median of the repetitions)
 # raw.tsv:  "SECTION GROUP CONFIG REP METRIC VALUE"
 
@@ -56,6 +57,7 @@ file == 2 && $1 == "ratio" { nr++; rname[nr] = $2; rsec[nr] = $3; rgrp[nr] = $4;
 file == 2 && $1 == "goal" {
 	ng++; gname[ng] = $2; gkind[ng] = $3
 	if ($3 == "ratio") { gref[ng] = $4; gop[ng] = $5; gthr[ng] = $6 }
+	else if ($3 == "ovratio") { gref[ng] = $4; gref2[ng] = $5; gop[ng] = $6; gthr[ng] = $7 }
 	else { gref[ng] = $4 SUBSEP $5 SUBSEP $6 SUBSEP $7; gdesc[ng] = $4 "/" $5 "/" $6 "/" $7; gop[ng] = $8; gthr[ng] = $9 }
 	next
 }
@@ -85,9 +87,18 @@ END {
 	# goals
 	for (i = 1; i <= ng; i++) {
 		if (gkind[i] == "ratio") { v = (gref[i] in ratio_med) ? ratio_med[gref[i]] : ""; n = (gref[i] in ratio_idx) ? cnt(rv[ratio_idx[gref[i]]]) : 0 }
+		else if (gkind[i] == "ovratio") {
+			# overhead of A over overhead of B, from the median time ratios (A/none - 1) / (B/none - 1);
+			# not measurable when B's overhead is lost in the noise (B/none <= 1.01)
+			v = ""
+			if ((gref[i] in ratio_med) && (gref2[i] in ratio_med) && ratio_med[gref[i]] != "" && ratio_med[gref2[i]] > 1.01)
+				v = (ratio_med[gref[i]] - 1) / (ratio_med[gref2[i]] - 1)
+			gdesc[i] = "(" gref[i] " - 1) / (" gref2[i] " - 1)"
+		}
 		else { v = (gref[i] in vals) ? median(vals[gref[i]]) : ""; n = (gref[i] in vals) ? cnt(vals[gref[i]]) : 0 }
 		gval[i] = v
 		gres[i] = (v == "") ? "NOT MEASURED" : (cmpok(v, gop[i], gthr[i]) ? "met" : "MISSED")
+		if (v == "" && gkind[i] == "ovratio" && (gref2[i] in ratio_med)) gres[i] = "NOISE>FLOOR"
 	}
 
 	# ---------------- terminal
@@ -131,6 +142,42 @@ END {
 	for (i = 1; i <= ng; i++)
 		printf "%-36s %-13s value %10s  (goal %s %s)\n", gname[i], gres[i], fmt(gval[i]), gop[i], gthr[i]
 	for (i = 1; i <= nnotes; i++) printf "note: %s\n", notes[i]
+
+	# ---------------- Markdown (docs/bench.md carries the latest one)
+	if (md != "") {
+		printf "Run %s on `%s`: %s CPUs (%s), %s kB RAM, kernel %s; load average at start %s; schedml %s.\n", meta["date"], meta["host"], meta["cpus"], meta["cpu_model"], meta["mem_kb"], meta["kernel"], meta["loadavg_at_start"], meta["schedml_commit"] > md
+		printf "REPS=%s, DURATION=%s s, oracle %s, wall time %s s. Median [min..max] over the repetitions.\n\n", meta["reps"], meta["duration_s"], meta["oracle"], meta["wall_s"] > md
+		printf "| goal | result | value | target |\n|---|---|---|---|\n" > md
+		for (i = 1; i <= ng; i++) printf "| %s | %s | %s | %s %s |\n", gname[i], gres[i], fmt(gval[i]), gop[i], gthr[i] > md
+		printf "\nProbe wake-up lateness (us; ss = steady state after %s s) and hog throughput:\n\n", meta["warmup_s"] > md
+		printf "| hogs-probe | config | ss p99 | ss p99.9 | whole p99 | ss missed %% | stress ops/s | xz MB/s | storm jobs/s |\n|---|---|---|---|---|---|---|---|---|\n" > md
+		for (g = 1; g <= ngrps; g++) {
+			split(grps[g], sg, SUBSEP)
+			if (sg[1] != "latency") continue
+			for (c = 1; c <= ncfg; c++) {
+				k = "latency" SUBSEP sg[2] SUBSEP cfgs[c] SUBSEP
+				if (!((k "ss_p99") in vals)) continue
+				printf "| %s | %s | %s %s | %s %s | %s | %s | %s | %s | %s |\n", sg[2], cfgs[c],
+					fmt(median(vals[k "ss_p99"])), spread(vals[k "ss_p99"]), fmt(median(vals[k "ss_p999"])), spread(vals[k "ss_p999"]),
+					fmt(median(vals[k "p99"])), fmt(median(vals[k "ss_missed_pct"])),
+					((k "stress_bogo_ops_s") in vals) ? fmt(median(vals[k "stress_bogo_ops_s"])) : "-",
+					((k "xz0_MBps") in vals) ? fmt(median(vals[k "xz0_MBps"])) : "-",
+					((k "storm_jobs_s") in vals) ? fmt(median(vals[k "storm_jobs_s"])) : "-" > md
+			}
+		}
+		printf "\nRatios (paired per repetition, A/B):\n\n| ratio | median | spread | metric A/B |\n|---|---|---|---|\n" > md
+		for (i = 1; i <= nr; i++) if (rv[i] != "")
+			printf "| %s | %s | %s | %s %s/%s |\n", rname[i], fmt(median(rv[i])), spread(rv[i]), rmet[i], ra[i], rb[i] > md
+		printf "\nOther figures:\n\n| section | group | config | metric | median | spread |\n|---|---|---|---|---|---|\n" > md
+		for (i = 1; i <= nkeys; i++) {
+			split(keys[i], kk, SUBSEP)
+			if (kk[1] == "latency" && kk[4] !~ /^schedml_/) continue
+			printf "| %s | %s | %s | %s | %s | %s |\n", kk[1], kk[2], kk[3], kk[4], fmt(median(vals[keys[i]])), spread(vals[keys[i]]) > md
+		}
+		if (nnotes) printf "\nNotes:\n\n" > md
+		for (i = 1; i <= nnotes; i++) printf "- %s\n", notes[i] > md
+		close(md)
+	}
 
 	# ---------------- JSON
 	if (json == "") exit 0
