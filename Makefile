@@ -86,6 +86,8 @@ $(OUT)/%.skel.h: $(OUT)/bpf/%.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
 
+.SECONDARY: $(BPF_OBJS)
+
 # Only the tracer includes a skeleton; -MMD records that after the first build.
 $(OUT)/obj/%.o: src/%.c | $(SKELS)
 	$(call msg,CC,$@)

@@ -149,7 +149,8 @@ static __always_inline int handle_switch(bool btf, bool preempt, struct task_str
 					 struct task_struct *next)
 {
 	__u64 now = bpf_ktime_get_ns();
-	__u32 zero = 0, prev_pid, next_pid, state, next_tgid;
+	__u32 zero = 0, prev_pid, next_pid, state, next_tgid, prev_tgid;
+	bool skip_prev, skip_next;
 	__u64 *since, *enq, run = 0, lat = 0;
 	struct sm_event *e;
 
@@ -192,8 +193,15 @@ static __always_inline int handle_switch(bool btf, bool preempt, struct task_str
 		}
 	}
 
+	/*
+	 * The ignored process (the consumer itself) is reported as pid 0, like idle: a switch is
+	 * dropped only when both sides are ignored, so the other side's stint is never lost.
+	 */
 	next_tgid = RD(btf, next, tgid);
-	if (ignore_tgid && next_tgid == ignore_tgid)
+	prev_tgid = RD(btf, prev, tgid);
+	skip_next = ignore_tgid && next_tgid == ignore_tgid;
+	skip_prev = ignore_tgid && prev_tgid == ignore_tgid;
+	if (skip_next && skip_prev)
 		return 0;
 	e = reserve();
 	if (!e)
@@ -201,16 +209,19 @@ static __always_inline int handle_switch(bool btf, bool preempt, struct task_str
 	e->ts_ns = now;
 	e->type = SM_EV_SWITCH;
 	e->cpu = bpf_get_smp_processor_id();
-	e->pid = next_pid;
-	e->tgid = next_tgid;
-	e->prev_pid = prev_pid;
-	e->prev_tgid = RD(btf, prev, tgid);
-	e->prev_run_ns = run;
-	e->rq_lat_ns = lat;
-	e->prev_state = state;
-	e->flags = ((RD(btf, prev, flags) & PF_KTHREAD) ? SM_EVF_PREV_KTHREAD : 0) |
-		   ((RD(btf, next, flags) & PF_KTHREAD) ? SM_EVF_KTHREAD : 0);
-	read_comm(btf, e->comm, next);
+	e->pid = skip_next ? 0 : next_pid;
+	e->tgid = skip_next ? 0 : next_tgid;
+	e->prev_pid = skip_prev ? 0 : prev_pid;
+	e->prev_tgid = skip_prev ? 0 : prev_tgid;
+	e->prev_run_ns = skip_prev ? 0 : run;
+	e->rq_lat_ns = skip_next ? 0 : lat;
+	e->prev_state = skip_prev ? 0 : state;
+	e->flags = (!skip_prev && (RD(btf, prev, flags) & PF_KTHREAD) ? SM_EVF_PREV_KTHREAD : 0) |
+		   (!skip_next && (RD(btf, next, flags) & PF_KTHREAD) ? SM_EVF_KTHREAD : 0);
+	if (skip_next)
+		__builtin_memset(e->comm, 0, sizeof(e->comm));
+	else
+		read_comm(btf, e->comm, next);
 	submit(e);
 	return 0;
 }
