@@ -46,9 +46,31 @@ while [ ! -e "$TMP/go" ]; do sleep 0.05; done
 while read -r c; do timeout -s KILL $secs \$c & done < "$TMP/wl.cmds"
 wait
 EOF2
-	bg_bounded $((secs + 30)) bash "$TMP/wl.sh"
+	bg_bounded $((secs + 30)) bash "$TMP/wl.sh" </dev/null >/dev/null 2>&1
 	WL=$BG_PID
+	cleanup_add "kill_tree $WL"
 }
+
+# Kill a process and all its descendants, by pid (deepest first), at cleanup.
+kill_tree() { # pid
+	local c
+	for c in $(pgrep -P "$1"); do kill_tree "$c"; done
+	kill -KILL "$1" 2>/dev/null
+}
+
+# A launcher for on-demand workload: `launch CMD...` runs CMD (bounded) as its child. WL is its pid.
+start_launcher() { # seconds
+	local secs=$1
+	mkfifo "$TMP/fifo"
+	cat > "$TMP/launcher.sh" <<EOF2
+exec 3<>"$TMP/fifo"
+while read -r c <&3; do timeout -s KILL $secs \$c & done
+EOF2
+	bg_bounded $((secs + 30)) bash "$TMP/launcher.sh" </dev/null >/dev/null 2>&1
+	WL=$BG_PID
+	cleanup_add "kill_tree $WL"
+}
+launch() { echo "$*" > "$TMP/fifo"; }
 
 go() { touch "$TMP/go"; GO_NS=$(date +%s%N); }
 
