@@ -24,7 +24,7 @@ check_caps() { # pid expected-mask what
 	[ "$(status_hex "$pid" NoNewPrivs)" = 1 ] || fail "$what: no_new_privs not set"
 	ok "$what: CapEff=CapPrm=CapBnd=$(printf %x "$want"), CapInh=CapAmb=0, NoNewPrivs=1"
 }
-started() { grep -q "started: acting" "$1"; }
+started() { grep -qs "started: acting" "$1"; }
 cg_root_needs_override() { # log: the cgroup mount the daemon uses, from its lever line
 	local m
 	m=$(sed -n 's/.*lever cgroup: .* at \(\/[^ ]*\).*/\1/p' "$1" | head -1)
