@@ -129,6 +129,7 @@ CLK_TCK=$(getconf CLK_TCK)
 cpu_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 status_kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status" 2>/dev/null; }
 nfds() { ls "/proc/$1/fd" 2>/dev/null | wc -l; }
+npidfds() { find "/proc/$1/fd" -mindepth 1 -lname 'anon_inode:*pidfd*' 2>/dev/null | wc -l; }
 
 # A counter from `schedml status` (JSON or key: value): first number after the key.
 status_num() { # key [file]
@@ -262,7 +263,7 @@ prepare_hogs() {
 
 # lat_run NHOGS PROBE CONFIG REP
 lat_run() {
-	local nh=$1 probe=$2 cfg=$3 rep=$4 grp sec=latency c x s hp=() i st=
+	local nh=$1 probe=$2 cfg=$3 rep=$4 grp sec=latency c x s hp=() i st= k
 	grp=h$nh-$probe
 	[ "$cfg" = nohogs ] && grp=h0-$probe
 	case $cfg in
@@ -303,11 +304,15 @@ lat_run() {
 	done
 	for i in "${hp[@]}"; do wait "$i" 2>/dev/null; done
 	if [ -n "$DAEMON_PID" ]; then
+		if status_snap; then
+			for k in actions errors drops decisions_in_force; do
+				i=$(status_num "$k"); [ -n "$i" ] && rec $sec "$grp" "$cfg" "$rep" "schedml_$k" "$i"
+			done
+		fi
 		daemon_stop
 		daemon_rec $sec "$grp" "$cfg" "$rep"
 		tail -60 "$DAEMON_LOG" >"$EXTRA/latency-daemon-log-tail-$grp-$cfg.txt"
 	fi
-	local k
 	for k in p50 p99 p999 max missed_pct ss_p50 ss_p99 ss_p999 ss_max ss_missed_pct; do
 		rec $sec "$grp" "$cfg" "$rep" "$k" "$(awk -v k="$k" '{ for (i = 1; i <= NF; i++) { split($i, a, "="); if (a[1] == k) print a[2] } }' "$w/probe.out" | head -1)"
 	done
@@ -566,18 +571,23 @@ section_soak() {
 	bg "$hd" "$TMP/mk" -j 2 -d "$wd" >/dev/null 2>&1; pids+=("$BG")
 	bg "$hd" "$B/sleepers" -n 500 -w 0.05 -d "$wd" >/dev/null 2>&1; pids+=("$BG")
 	bg "$hd" "$B/latprobe" -d "$((d - 5))" -s 30 >"$TMP/soak-probe.out"; local probe=$BG
-	echo "t_s rss_kb fds" >"$EXTRA/soak-series.txt"
+	echo "t_s rss_kb fds pidfds" >"$EXTRA/soak-series.txt"
 	sleep 30; t=30
+	# pidfds come and go with the tasks schedml has changed; every other fd must stay put
 	rss0=$(status_kb "$DAEMON_PID" VmRSS); fds0=$(nfds "$DAEMON_PID")
-	echo "   t=30s rss ${rss0} kB fds $fds0"
-	echo "30 $rss0 $fds0" >>"$EXTRA/soak-series.txt"
+	local pfd pfd0; pfd0=$(npidfds "$DAEMON_PID")
+	local ofdmin=$((fds0 - pfd0)) ofdmax=$((fds0 - pfd0))
+	fdsmin=$fds0; fdsmax=$fds0
+	echo "   t=30s rss ${rss0} kB fds $fds0 (pidfds $pfd0)"
+	echo "30 $rss0 $fds0 $pfd0" >>"$EXTRA/soak-series.txt"
 	while [ $t -lt "$d" ] && kill -0 "$DAEMON_PID" 2>/dev/null; do
 		sleep 10; t=$((t + 10))
-		local r f; r=$(status_kb "$DAEMON_PID" VmRSS); f=$(nfds "$DAEMON_PID")
-		echo "$t $r $f" >>"$EXTRA/soak-series.txt"
+		local r f; r=$(status_kb "$DAEMON_PID" VmRSS); f=$(nfds "$DAEMON_PID"); pfd=$(npidfds "$DAEMON_PID")
+		echo "$t $r $f $pfd" >>"$EXTRA/soak-series.txt"
+		[ $((f - pfd)) -gt $ofdmax ] && ofdmax=$((f - pfd)); [ $((f - pfd)) -lt $ofdmin ] && ofdmin=$((f - pfd))
 		[ "${r:-0}" -gt $rssmax ] && rssmax=$r
 		[ "${f:-0}" -gt $fdsmax ] && fdsmax=$f; [ "${f:-99999}" -lt $fdsmin ] && fdsmin=$f
-		[ $((t % 60)) -eq 0 ] && echo "   t=${t}s rss $r kB fds $f"
+		[ $((t % 60)) -eq 0 ] && echo "   t=${t}s rss $r kB fds $f (pidfds $pfd)"
 	done
 	kill -0 "$DAEMON_PID" 2>/dev/null || note "soak: schedml died during the soak"
 	status_snap && cp "$TMP/status.txt" "$EXTRA/status-soak.txt"
@@ -587,7 +597,7 @@ section_soak() {
 		rec soak all schedml 1 "status_$k" "$(status_num "$k")"
 	done
 	# stop schedml while the workload still runs, then check every task of ours is back as it was
-	local rss1 fds1 p bad=0 checked=0 mycg; rss1=$(status_kb "$DAEMON_PID" VmRSS); fds1=$(nfds "$DAEMON_PID")
+	local rss1 fds1 p bad=0 checked=0 mycg; rss1=$(status_kb "$DAEMON_PID" VmRSS); fds1=$(nfds "$DAEMON_PID"); pfd=$(npidfds "$DAEMON_PID")
 	daemon_stop
 	mycg=$(cat /proc/$$/cgroup)
 	local myni mypol
@@ -619,6 +629,8 @@ section_soak() {
 	rec soak all schedml 1 fds_start "$fds0"
 	rec soak all schedml 1 fds_end "$fds1"
 	rec soak all schedml 1 fds_spread "$((fdsmax - fdsmin))"
+	rec soak all schedml 1 other_fds_spread "$((ofdmax - ofdmin))"
+	rec soak all schedml 1 pidfds_end "$pfd"
 	rec soak all schedml 1 status_errors "${errs:--1}"
 	rec soak all schedml 1 log_errors "${D_ERRORS:-0}"
 	rec soak all schedml 1 exit_code "$D_RC"
@@ -628,7 +640,7 @@ section_soak() {
 	cp "$DAEMON_LOG" "$EXTRA/soak-daemon-log-tail.txt" 2>/dev/null && tail -200 "$DAEMON_LOG" >"$EXTRA/soak-daemon-log-tail.txt"
 	cat >>"$SPEC" <<EOF
 goal soak_rss_growth_lt_10pct value soak all schedml rss_growth_pct < 10
-goal soak_fds_stable value soak all schedml fds_spread <= 2
+goal soak_fds_stable value soak all schedml other_fds_spread <= 2
 goal soak_zero_log_errors value soak all schedml log_errors <= 0
 goal soak_every_task_restored value soak all schedml tasks_not_restored <= 0
 goal soak_clean_exit value soak all schedml exit_code <= 0
