@@ -746,19 +746,37 @@ static void serve_client(struct daemon *d)
 	json_object *o = NULL;
 	ssize_t n;
 	size_t len = 0;
+	uint64_t deadline;
 	int fd = accept4(d->lfd, NULL, NULL, SOCK_CLOEXEC);
 
 	if (fd < 0)
 		return;
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) < 0 || (cred.uid != 0 && cred.uid != geteuid())) {
+		static const char denied[] = "{\"ok\":false,\"error\":\"permission denied: the status socket is root-only\"}\n";
+
 		log_warn("status socket: refused a client with uid %u", cl == sizeof(cred) ? cred.uid : (unsigned)-1);
+		/* Consume what it sent: closing with unread data resets the connection, and the
+		 * client would see ECONNRESET instead of the reason. */
+		(void)recv(fd, req, sizeof(req), MSG_DONTWAIT);
+		if (write(fd, denied, sizeof(denied) - 1) < 0)
+			log_debug("status socket: refused client went away");
 		close(fd);
 		return;
 	}
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	tv.tv_sec = 1;
+	tv.tv_usec = 0;
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	/* 200 ms for the whole request, not per read: a client dripping a byte at a time must not
+	 * hold the control loop (t_status_socket_perms.sh). */
+	deadline = sm_now_ns() + 200000000ull;
 	while (len < sizeof(req) - 1) {
+		uint64_t now = sm_now_ns();
+
+		if (now >= deadline)
+			break;
+		tv.tv_sec = 0;
+		tv.tv_usec = (suseconds_t)((deadline - now) / 1000) ?: 1;
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 		n = read(fd, req + len, sizeof(req) - 1 - len);
 		if (n <= 0)
 			break;
@@ -816,11 +834,23 @@ char *sm_status_request(const char *socket_path, const char *cmd, int *err)
 		return NULL;
 	}
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || write(fd, cmd, strlen(cmd)) < 0 ||
-	    write(fd, "\n", 1) < 0) {
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		*err = -errno;
 		close(fd);
 		return NULL;
+	}
+	{
+		char line[64];
+		int n = snprintf(line, sizeof(line), "%s\n", cmd);
+
+		/* No SIGPIPE: a daemon that refuses us (peer credentials) answers and closes
+		 * without reading; its answer is still there to read. */
+		if (n < 0 || (size_t)n >= sizeof(line) ||
+		    (send(fd, line, (size_t)n, MSG_NOSIGNAL) < 0 && errno != EPIPE && errno != ECONNRESET)) {
+			*err = n < 0 || (size_t)n >= sizeof(line) ? -EINVAL : -errno;
+			close(fd);
+			return NULL;
+		}
 	}
 	for (;;) {
 		ssize_t n;
