@@ -20,6 +20,8 @@ for p in "$H" "$S"; do
 	pristine "$p" || { thread_state "$p"; fail "SIGTERM left pid $p changed"; }
 done
 [ ! -e "$RT/state.json" ] || fail "state file left after SIGTERM"
+[ ! -d "/sys/fs/cgroup/cpu/$CGNAME" ] && [ ! -d "/sys/fs/cgroup/$CGNAME" ] ||
+	fail "the batch cgroup was not removed at exit"
 ok "SIGTERM restored policy, nice, cgroup, slice and timer slack"
 
 : > "$DLOG"
