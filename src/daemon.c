@@ -74,6 +74,7 @@ struct daemon {
 	bool state_ok;              /* state file writable */
 	bool state_dirty;
 	bool paused;
+	bool state_blocked;         /* state.required and the state file can't be written: not acting */
 	bool quit;
 	uint32_t self;
 	uint64_t tick;
@@ -235,6 +236,8 @@ static void log_levers(struct daemon *d)
 
 /* ---------- state file ---------- */
 
+static void restore_all(struct daemon *d);
+
 static void save_state(struct daemon *d)
 {
 	struct sm_act_proc **list;
@@ -256,10 +259,27 @@ static void save_state(struct daemon *d)
 	r = sm_state_write(d->cfg.state_file, &d->lv, list, n);
 	free(list);
 	if (r < 0) {
-		d->errors++;
-		log_err("Failed to write state file %s: %s", d->cfg.state_file, strerror(-r));
+		/* Disk full, /run read-only...: logged once, never every tick
+		 * (tests/integ/t_fault_runtime_dir.sh). */
+		if (!d->cfg.state_required) {
+			d->errors++;
+			log_warn("Failed to write state file %s: %s; state.required is false: acting on "
+				 "without crash recovery", d->cfg.state_file, strerror(-r));
+			d->state_ok = false;
+			d->state_dirty = false;
+		} else if (!d->state_blocked) {
+			d->errors++;
+			log_err("Failed to write state file %s: %s; state.required: every change restored, "
+				"acting again once it can be written", d->cfg.state_file, strerror(-r));
+			d->state_blocked = true;
+			restore_all(d); /* leaves state_dirty set: retried every tick */
+		}
 	} else {
 		d->state_dirty = false;
+		if (d->state_blocked) {
+			log_notice("State file %s written again: acting again", d->cfg.state_file);
+			d->state_blocked = false;
+		}
 	}
 }
 
@@ -595,7 +615,7 @@ static void control_step(struct daemon *d)
 		if (d->o->verbose >= 2)
 			log_debug("pid %u (%s) score %d cpu %u.%03u class %s", p->tgid, p->comm, p->score,
 				  p->cpu_share / 1000, p->cpu_share % 1000, sm_decision_name(p->cls));
-		if (d->paused || p->backed_off || p->failed)
+		if (d->paused || d->state_blocked || p->backed_off || p->failed)
 			continue;
 		if (!d->o->dry_run)
 			check_operator(d, p);
