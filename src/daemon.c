@@ -75,6 +75,7 @@ struct daemon {
 	bool state_dirty;
 	bool paused;
 	bool state_blocked;         /* state.required and the state file can't be written: not acting */
+	uint64_t drops_reported, drops_reported_ns; /* ring buffer drops last logged, and when */
 	bool quit;
 	uint32_t self;
 	uint64_t tick;
@@ -739,11 +740,22 @@ static int listen_socket(struct daemon *d)
 	if (strlen(d->cfg.socket_path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", d->cfg.socket_path);
-	if (lstat(sa.sun_path, &st) == 0 && S_ISSOCK(st.st_mode))
-		unlink(sa.sun_path); /* stale: the state file check already refused a live twin */
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -errno;
+	if (lstat(sa.sun_path, &st) == 0 && S_ISSOCK(st.st_mode)) {
+		/* A live daemon answers (a dry run must not steal its socket); a stale file does not. */
+		int c = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+		r = c >= 0 && connect(c, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+		if (c >= 0)
+			close(c);
+		if (r) {
+			close(fd);
+			return -EADDRINUSE;
+		}
+		unlink(sa.sun_path);
+	}
 	old = umask(0177);
 	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
 	umask(old);
@@ -999,14 +1011,32 @@ static void gone_cb(void *ctx, uint32_t pid, uint32_t tgid)
 	sm_ftable_forget(((struct daemon *)ctx)->ft, pid);
 }
 
+/* Ring buffer overflow: a warning when drops start, then at most one a minute while they go on
+ * (tests/integ/t_fault_ringbuf_storm.sh). */
+static void report_drops(struct daemon *d, const struct sm_tracer_stats *ts)
+{
+	uint64_t now = sm_now_ns();
+
+	if (ts->dropped <= d->drops_reported)
+		return;
+	if (d->drops_reported_ns && now - d->drops_reported_ns < 60000000000ull)
+		return;
+	log_warn("Ring buffer full: %" PRIu64 " events dropped (%" PRIu64 " in total); features are "
+		 "approximate until it drains (a larger ringbuf_size helps)",
+		 ts->dropped - d->drops_reported, ts->dropped);
+	d->drops_reported = ts->dropped;
+	d->drops_reported_ns = now;
+}
+
 static void update_status(struct daemon *d)
 {
 	struct sm_tracer_stats ts = { 0 };
 	size_t in_force = 0, elig = 0;
 
+	sm_tracer_stats(d->tr, &ts);
+	report_drops(d, &ts);
 	if (!getenv("NOTIFY_SOCKET"))
 		return;
-	sm_tracer_stats(d->tr, &ts);
 	for_each_dp(d, p, tmp) {
 		(void)tmp;
 		elig += p->eligible == 1;
