@@ -20,6 +20,9 @@ enum sm_decision_class {
 
 const char *sm_decision_name(enum sm_decision_class c);
 
+#define SM_POLICY_STARVED_VOL 100 /* <= 10% voluntary switch-outs */
+#define SM_POLICY_STARVED_DIV 8
+
 struct sm_policy_cfg {
 	int32_t batch_enter;       /* score <= this counts toward batch (default 350) */
 	int32_t batch_leave;       /* score >= this counts toward leaving batch (default 550) */
@@ -63,6 +66,10 @@ struct sm_pstate {
 struct sm_pinput {
 	int32_t score;        /* 0..1000, high = latency-critical */
 	uint32_t cpu_share;   /* CPUs x1000 over the feature window */
+	int32_t vol_ratio;    /* voluntary / all switch-outs x1000; -1 unknown. A task that almost never
+			       * sleeps voluntarily (<= SM_POLICY_STARVED_VOL) wants a whole CPU: under
+			       * contention its share understates its demand, so the CPU floor is divided
+			       * by SM_POLICY_STARVED_DIV for it. */
 	uint64_t age_ns;      /* since the process was first seen */
 	int32_t orig_nice;    /* the process's original nice (boost never goes above it unless allowed) */
 	uint64_t now_ns;

@@ -473,7 +473,7 @@ static void check_operator(struct daemon *d, struct dproc *p)
 }
 
 /* A new child of a process schedml changed inherited those changes: track them as schedml's. */
-static void adopt(struct daemon *d, struct dproc *p, struct dproc *parent, uint64_t now)
+static void adopt(struct daemon *d, struct dproc *p, struct dproc *parent)
 {
 	int r;
 
@@ -491,7 +491,8 @@ static void adopt(struct daemon *d, struct dproc *p, struct dproc *parent, uint6
 		return;
 	}
 	p->cls = parent->cls;
-	p->ps = (struct sm_pstate){ .cls = parent->cls, .pending = parent->cls, .since_ns = now };
+	/* No dwell: schedml did not decide this class for the child, its behaviour decides next. */
+	p->ps = (struct sm_pstate){ .cls = parent->cls, .pending = parent->cls, .since_ns = 0 };
 	snprintf(p->reason, sizeof(p->reason), "inherited %s from parent %u", sm_decision_name(p->cls),
 		 parent->tgid);
 	d->state_dirty = true;
@@ -599,7 +600,7 @@ static void control_step(struct daemon *d)
 			p->comm[SM_COMM_LEN - 1] = '\0';
 		}
 		if (is_new && !d->o->dry_run)
-			adopt(d, p, dp_find(d, ti->ppid), now);
+			adopt(d, p, dp_find(d, ti->ppid));
 		if (!eligible(d, p, ti)) {
 			/* After a reload narrowed the scope or the exclude list: put it back. */
 			if (p->act_open && sm_act_proc_active(&p->act)) {
@@ -625,6 +626,7 @@ static void control_step(struct daemon *d)
 		in = (struct sm_pinput){
 			.score = p->score,
 			.cpu_share = p->cpu_share,
+			.vol_ratio = e->fv.v[SM_F_VOL_RATIO],
 			.age_ns = now > e->first_seen_ns ? now - e->first_seen_ns : 0,
 			.orig_nice = (p->act_open && p->act.have_ref) ? p->act.o_nice : ti->nice,
 			.now_ns = now,

@@ -169,7 +169,9 @@ size_t sm_target_format(const struct sm_target *t, char *buf, size_t len)
 static enum sm_decision_class wanted(const struct sm_policy_cfg *c, const struct sm_pinput *in,
 				     enum sm_decision_class cur, char *why, size_t len)
 {
-	bool hot = in->cpu_share >= c->min_cpu_share;
+	bool starved = in->vol_ratio >= 0 && in->vol_ratio <= SM_POLICY_STARVED_VOL;
+	uint32_t floor = starved ? c->min_cpu_share / SM_POLICY_STARVED_DIV : c->min_cpu_share;
+	bool hot = in->cpu_share >= floor;
 
 	switch (cur) {
 	case SM_DEC_BATCH:
@@ -184,7 +186,7 @@ static enum sm_decision_class wanted(const struct sm_policy_cfg *c, const struct
 		if (in->score <= c->batch_enter && hot) {
 			snprintf(why, len, "score %d <= batch_enter %d, cpu %u.%03u >= %u.%03u",
 				 in->score, c->batch_enter, in->cpu_share / 1000, in->cpu_share % 1000,
-				 c->min_cpu_share / 1000, c->min_cpu_share % 1000);
+				 floor / 1000, floor % 1000);
 			return SM_DEC_BATCH;
 		}
 		if (in->score <= c->latency_leave || !c->latency_enabled) {
@@ -198,13 +200,12 @@ static enum sm_decision_class wanted(const struct sm_policy_cfg *c, const struct
 			if (hot) {
 				snprintf(why, len, "score %d <= batch_enter %d, cpu %u.%03u >= %u.%03u",
 					 in->score, c->batch_enter, in->cpu_share / 1000,
-					 in->cpu_share % 1000, c->min_cpu_share / 1000,
-					 c->min_cpu_share % 1000);
+					 in->cpu_share % 1000, floor / 1000, floor % 1000);
 				return SM_DEC_BATCH;
 			}
 			snprintf(why, len, "score %d <= batch_enter %d but cpu %u.%03u < %u.%03u",
 				 in->score, c->batch_enter, in->cpu_share / 1000, in->cpu_share % 1000,
-				 c->min_cpu_share / 1000, c->min_cpu_share % 1000);
+				 floor / 1000, floor % 1000);
 			return SM_DEC_NEUTRAL;
 		}
 		if (c->latency_enabled && in->score >= c->latency_enter) {

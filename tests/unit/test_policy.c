@@ -14,8 +14,8 @@
 static struct sm_decision step(const struct sm_policy_cfg *c, struct sm_pstate *st, int score,
 			       unsigned cpu, uint64_t now, uint32_t budget)
 {
-	struct sm_pinput in = { .score = score, .cpu_share = cpu, .age_ns = now, .orig_nice = 0,
-				.now_ns = now, .budget = budget };
+	struct sm_pinput in = { .score = score, .cpu_share = cpu, .vol_ratio = -1, .age_ns = now,
+				.orig_nice = 0, .now_ns = now, .budget = budget };
 	struct sm_decision d;
 
 	sm_policy_decide(c, &in, st, &d);
@@ -134,6 +134,41 @@ static void test_cpu_floor(void **state)
 		assert_int_equal(step(&c, &st, 50, 10, 3500 * MS + i * 250 * MS, 16).cls, SM_DEC_BATCH);
 }
 
+/* Under heavy contention a hog that never sleeps gets a small share: the floor is divided by 8. */
+static void test_starved_hog(void **state)
+{
+	struct sm_policy_cfg c;
+	struct sm_pstate st = { 0 };
+	struct sm_pinput in = { .score = 50, .cpu_share = 40, .vol_ratio = 20, .now_ns = 1, .budget = 16 };
+	struct sm_decision d;
+
+	(void)state;
+	sm_policy_cfg_default(&c);
+	sm_policy_decide(&c, &in, &st, &d);
+	in.now_ns = 2;
+	sm_policy_decide(&c, &in, &st, &d);
+	assert_true(d.changed);
+	assert_int_equal(d.cls, SM_DEC_BATCH);
+	assert_non_null(strstr(d.reason, ">= 0.025"));
+	/* The same share from a task that sleeps voluntarily is not worth it. */
+	memset(&st, 0, sizeof(st));
+	in.vol_ratio = 600;
+	for (int i = 1; i < 6; i++) {
+		in.now_ns = (uint64_t)i;
+		sm_policy_decide(&c, &in, &st, &d);
+		assert_false(d.changed);
+	}
+	/* Starved but below even the divided floor: not worth it. */
+	memset(&st, 0, sizeof(st));
+	in.vol_ratio = 0;
+	in.cpu_share = 10;
+	for (int i = 1; i < 6; i++) {
+		in.now_ns = (uint64_t)i;
+		sm_policy_decide(&c, &in, &st, &d);
+		assert_false(d.changed);
+	}
+}
+
 static void test_rate_limit(void **state)
 {
 	struct sm_policy_cfg c;
@@ -199,8 +234,8 @@ static void test_min_age_and_format(void **state)
 {
 	struct sm_policy_cfg c;
 	struct sm_pstate st = { 0 };
-	struct sm_pinput in = { .score = 0, .cpu_share = 1000, .age_ns = 10 * MS, .now_ns = 10 * MS,
-				.budget = 16 };
+	struct sm_pinput in = { .score = 0, .cpu_share = 1000, .vol_ratio = -1, .age_ns = 10 * MS,
+				.now_ns = 10 * MS, .budget = 16 };
 	struct sm_decision d;
 	char buf[128];
 
@@ -230,6 +265,7 @@ int main(void)
 		cmocka_unit_test(test_streak_reset),
 		cmocka_unit_test(test_hysteresis_and_dwell),
 		cmocka_unit_test(test_cpu_floor),
+		cmocka_unit_test(test_starved_hog),
 		cmocka_unit_test(test_rate_limit),
 		cmocka_unit_test(test_latency_and_bounds),
 		cmocka_unit_test(test_min_age_and_format),
