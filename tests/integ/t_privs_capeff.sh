@@ -66,3 +66,23 @@ start_daemon "$TMP/d3.log" -c "$TMP/config3.json"
 wait_for 100 "started $TMP/d3.log" || { cat "$TMP/d3.log"; fail "daemon did not start"; }
 check_caps "$D" $((CAP_SYS_NICE | CAP_DAC_OVERRIDE | CAP_SYS_PTRACE)) "exclude.exe rule"
 stop_daemon
+
+# 4. As under the unit's CapabilityBoundingSet (no CAP_SYS_PTRACE, no CAP_SETPCAP) with an exe
+#    rule: the rule can't be checked, so no task is changed (fail safe), and CapBnd stays as the
+#    service manager left it while CapEff/CapPrm are trimmed.
+mkdir -p "$RT"
+setpriv --bounding-set=-all,+bpf,+perfmon,+sys_nice,+dac_override --inh-caps=-all \
+	"$SCHEDML" run --foreground -c "$TMP/config3.json" -m models/default.json --runtime-dir "$RT" \
+	--scope "pid:$W" >"$TMP/d4.log" 2>&1 &
+D=$!
+cleanup_add "kill -TERM $D; sleep 2; kill -KILL $D"
+wait_for 100 "started $TMP/d4.log" || { cat "$TMP/d4.log"; fail "daemon did not start under a trimmed bounding set"; }
+want=$((CAP_SYS_NICE | CAP_DAC_OVERRIDE))
+for k in CapEff CapPrm; do
+	[ $((16#$(status_hex "$D" $k))) -eq $want ] || fail "trimmed bounding set: $k=$(status_hex "$D" $k)"
+done
+[ "$(status_hex "$D" NoNewPrivs)" = 1 ] || fail "trimmed bounding set: no_new_privs not set"
+sleep 3
+pristine "$HOG" || fail "an exe rule that cannot be checked let the hog be changed: $(describe $HOG)"
+stop_daemon
+ok "unit-like bounding set: CapEff=CapPrm=$(printf %x $want); exe rule unreadable -> hog left alone"
