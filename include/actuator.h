@@ -56,6 +56,10 @@ struct sm_act_proc {
 	/* threads */
 	struct sm_act_thread *t;
 	size_t n, cap;
+	/* systemd unit lever: the unit's CPUWeight= instead of a move (single-process units) */
+	bool unit_set;
+	char unit[128];
+	uint64_t o_unit_weight, s_unit_weight; /* UINT64_MAX: not set ("[not set]") */
 	struct sm_target target; /* the target last applied (all-false: neutral) */
 };
 
@@ -68,6 +72,7 @@ struct sm_act_ctx {
 	uint32_t cg_weight;    /* v2 cpu.weight */
 	uint32_t cg_shares;    /* v1 cpu.shares */
 	bool cg_idle;          /* cpu.idle=1 instead of a weight */
+	void *bus;             /* sd_bus * to the system bus: the unit lever (NULL: off) */
 };
 
 /* Create (or reuse) schedml's batch cgroup and set its weight. -errno. */

@@ -18,6 +18,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <systemd/sd-bus.h>
+#include <systemd/sd-login.h>
+
 #include "actuator.h"
 #include "procfs.h"
 #include "util.h"
@@ -301,7 +304,7 @@ void sm_act_proc_close(struct sm_act_proc *p)
 
 bool sm_act_proc_active(const struct sm_act_proc *p)
 {
-	if (p->cg_moved || p->ag_set)
+	if (p->cg_moved || p->ag_set || p->unit_set)
 		return true;
 	for (size_t i = 0; i < p->n; i++)
 		if (p->t[i].applied)
@@ -388,12 +391,114 @@ static int set_thread(const struct sm_act_ctx *a, uint32_t tid, uint32_t cur_pol
 	return changes;
 }
 
+/* ---- systemd unit lever: CPUWeight= through org.freedesktop.systemd1 (sd-bus) ---- */
+
+static const char *unit_iface(const char *unit)
+{
+	const char *dot = strrchr(unit, '.');
+
+	if (dot && !strcmp(dot, ".service"))
+		return "org.freedesktop.systemd1.Service";
+	if (dot && !strcmp(dot, ".scope"))
+		return "org.freedesktop.systemd1.Scope";
+	return NULL;
+}
+
+static int unit_weight_get(sd_bus *bus, const char *unit, uint64_t *w)
+{
+	sd_bus_error err = SD_BUS_ERROR_NULL;
+	sd_bus_message *reply = NULL;
+	const char *path;
+	int r;
+
+	r = sd_bus_call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+			       "org.freedesktop.systemd1.Manager", "GetUnit", &err, &reply, "s", unit);
+	if (r >= 0)
+		r = sd_bus_message_read(reply, "o", &path);
+	if (r >= 0)
+		r = sd_bus_get_property_trivial(bus, "org.freedesktop.systemd1", path, unit_iface(unit),
+						"CPUWeight", &err, 't', w);
+	sd_bus_message_unref(reply);
+	sd_bus_error_free(&err);
+	return r < 0 ? r : 0;
+}
+
+static int unit_weight_set(sd_bus *bus, const char *unit, uint64_t w)
+{
+	sd_bus_error err = SD_BUS_ERROR_NULL;
+	int r;
+
+	/* runtime=true: gone at reboot, like everything else schedml does */
+	r = sd_bus_call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+			       "org.freedesktop.systemd1.Manager", "SetUnitProperties", &err, NULL, "sba(sv)",
+			       unit, 1, 1, "CPUWeight", "t", w);
+	sd_bus_error_free(&err);
+	return r < 0 ? r : 0;
+}
+
+/* Whether the process is the only one in its unit's cgroup (then the unit's weight is its own). */
+static bool alone_in_cgroup(const struct sm_act_ctx *a, uint32_t tgid)
+{
+	char cur[SM_CGROUP_LEN], path[PATH_MAX + SM_CGROUP_LEN + 32];
+	_cleanup_free_ char *procs = NULL;
+	char *nl;
+
+	if (read_cgroup(tgid, cur, sizeof(cur)) < 0)
+		return false;
+	snprintf(path, sizeof(path), "%s%s/cgroup.procs", a->lv->cg_mount, cur);
+	if (sm_read_file(path, &procs, NULL) < 0)
+		return false;
+	nl = strchr(procs, '\n');
+	return nl && nl[1] == '\0' && (uint32_t)strtoul(procs, NULL, 10) == tgid;
+}
+
+/* 1 if the unit lever demoted (or restored) the process, 0 if it does not apply, -errno. */
+static int apply_unit(const struct sm_act_ctx *a, struct sm_act_proc *p, bool demote)
+{
+	sd_bus *bus = a->bus;
+	char *unit = NULL;
+	uint64_t w;
+	int r;
+
+	if (!bus)
+		return 0;
+	if (demote && !p->unit_set) {
+		if (sd_pid_get_unit((pid_t)p->tgid, &unit) < 0 || !unit_iface(unit) || !alone_in_cgroup(a, p->tgid)) {
+			free(unit);
+			return 0;
+		}
+		snprintf(p->unit, sizeof(p->unit), "%s", unit);
+		free(unit);
+		r = unit_weight_get(bus, p->unit, &w);
+		if (r < 0)
+			return 0; /* fall back to moving it */
+		r = unit_weight_set(bus, p->unit, a->cg_weight);
+		if (r < 0)
+			return 0;
+		p->o_unit_weight = w;
+		p->s_unit_weight = a->cg_weight;
+		p->unit_set = true;
+		return 1;
+	}
+	if (!demote && p->unit_set) {
+		p->unit_set = false;
+		if (unit_weight_get(bus, p->unit, &w) < 0 || w != p->s_unit_weight)
+			return 0; /* gone, or someone else set it since */
+		r = unit_weight_set(bus, p->unit, p->o_unit_weight);
+		return r < 0 ? r : 1;
+	}
+	return 0;
+}
+
 static int apply_cgroup(const struct sm_act_ctx *a, struct sm_act_proc *p, bool demote)
 {
 	const struct sm_levers *lv = a->lv;
 	char cur[SM_CGROUP_LEN], dir[PATH_MAX + SM_CGROUP_LEN];
 	int r;
 
+	r = apply_unit(a, p, demote);
+	if (r != 0 || p->unit_set)
+		return r;
 	if (demote && !p->cg_moved) {
 		if (!a->use_cgroup || lv->cg_mode == SM_CG_NONE)
 			return 0;
@@ -652,6 +757,7 @@ out:
 	p->have_ref = false;
 	p->cg_moved = false;
 	p->ag_set = false;
+	p->unit_set = false;
 	if (r == -ESRCH)
 		return r;
 	return r < 0 ? r : changes;
@@ -746,6 +852,14 @@ int sm_act_check(const struct sm_act_ctx *a, const struct sm_act_proc *p, char *
 			return r;
 		if (strcmp(cur, a->lv->cg_batch_rel)) {
 			snprintf(what, len, "cgroup is now %s", cur);
+			return 1;
+		}
+	}
+	if (p->unit_set && a->bus) {
+		uint64_t w;
+
+		if (unit_weight_get(a->bus, p->unit, &w) == 0 && w != p->s_unit_weight) {
+			snprintf(what, len, "unit %s CPUWeight is now %" PRIu64, p->unit, w);
 			return 1;
 		}
 	}

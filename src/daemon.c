@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <json-c/json.h>
+#include <systemd/sd-bus.h>
 #include <systemd/sd-daemon.h>
 
 #include "actuator.h"
@@ -69,6 +70,7 @@ struct daemon {
 	struct sm_policy_cfg pol;   /* cfg.policy masked by the detected levers */
 	struct sm_ftable *ft;
 	struct sm_tracer *tr;
+	sd_bus *bus;                /* system bus, for the systemd unit lever (NULL: off) */
 	int epfd, tfd, sfd, lfd;
 	bool cg_ready;
 	bool state_ok;              /* state file writable */
@@ -203,9 +205,10 @@ static void derive(struct daemon *d)
 		.cg_weight = c->cgroup_weight,
 		.cg_shares = c->cgroup_shares,
 		.cg_idle = c->cgroup_idle,
+		.bus = c->levers.systemd_unit ? d->bus : NULL,
 	};
 	d->pol = c->policy;
-	d->pol.batch_cgroup = d->act.use_cgroup;
+	d->pol.batch_cgroup = d->act.use_cgroup || d->act.bus;
 	d->pol.batch_autogroup = d->pol.batch_autogroup && d->act.use_autogroup;
 	if (!d->act.use_slice)
 		d->pol.latency_slice_ns = 0;
@@ -290,7 +293,7 @@ static int restore_dead_instance(struct daemon *d)
 	struct sm_act_proc *procs = NULL;
 	struct sm_levers lv = d->lv;
 	struct sm_act_ctx a = { .lv = &lv, .use_cgroup = true, .use_autogroup = true, .use_slice = true,
-				.use_slack = true };
+				.use_slack = true, .bus = d->bus };
 	char err[512] = "", comm[32];
 	size_t n = 0;
 	unsigned ok = 0, gone = 0, failed = 0;
@@ -1081,6 +1084,13 @@ static int setup(struct daemon *d)
 	r = prepare_runtime_dir(d);
 	if (r < 0)
 		return r;
+	if (d->lv.systemd && d->cfg.levers.systemd_unit && !d->o->dry_run) {
+		r = sd_bus_open_system(&d->bus);
+		if (r < 0) {
+			log_warn("Failed to connect to the system bus: %s; systemd unit lever off", strerror(-r));
+			d->bus = NULL;
+		}
+	}
 	/* what a dead instance left behind is restored before anything else */
 	if (!d->o->dry_run) {
 		r = restore_dead_instance(d);
@@ -1212,6 +1222,7 @@ static void teardown(struct daemon *d)
 	}
 	sm_tracer_free(d->tr);
 	sm_ftable_free(d->ft);
+	sd_bus_flush_close_unref(d->bus);
 	sm_model_free(d->model);
 	sm_config_free(&d->cfg);
 	if (d->tfd >= 0)

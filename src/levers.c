@@ -121,7 +121,8 @@ static void detect_systemd(struct sm_levers *l)
 	sd_bus_unref(bus);
 	l->systemd = true;
 	snprintf(l->why_systemd, sizeof(l->why_systemd),
-		 "systemd is PID 1; units' CPUWeight= is not driven yet, processes are moved instead");
+		 "systemd is PID 1 with a system bus: a process alone in its unit gets the unit's "
+		 "CPUWeight=, others are moved");
 }
 
 int sm_levers_detect(struct sm_levers *l, const char *cg_name)

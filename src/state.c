@@ -43,6 +43,10 @@ static json_object *proc_json(const struct sm_act_proc *p)
 	put_bool(o, "ag_set", p->ag_set);
 	put_i64(o, "o_ag_nice", p->o_ag_nice);
 	put_i64(o, "s_ag_nice", p->s_ag_nice);
+	put_bool(o, "unit_set", p->unit_set);
+	put_str(o, "unit", p->unit);
+	put_u64(o, "o_unit_weight", p->o_unit_weight);
+	put_u64(o, "s_unit_weight", p->s_unit_weight);
 	for (size_t i = 0; i < p->n; i++) {
 		const struct sm_act_thread *t = &p->t[i];
 		json_object *j;
@@ -206,6 +210,12 @@ static int parse_proc(json_object *o, struct sm_act_proc *p)
 	    get_i32(o, "s_ag_nice", &p->s_ag_nice) < 0)
 		return -EINVAL;
 	if (p->cg_moved && (p->o_cgroup[0] != '/' || strstr(p->o_cgroup, "/..")))
+		return -EINVAL;
+	/* systemd unit lever (optional keys) */
+	if (json_object_object_get_ex(o, "unit_set", NULL) &&
+	    (get_bool(o, "unit_set", &p->unit_set) < 0 || get_strn(o, "unit", p->unit, sizeof(p->unit)) < 0 ||
+	     get_u64(o, "o_unit_weight", &p->o_unit_weight) < 0 ||
+	     get_u64(o, "s_unit_weight", &p->s_unit_weight) < 0))
 		return -EINVAL;
 	if (!json_object_object_get_ex(o, "threads", &ths) || !json_object_is_type(ths, json_type_array))
 		return -EINVAL;

@@ -19,7 +19,8 @@ static void test_roundtrip(void **state)
 	struct sm_levers lv = { 0 }, lv2 = { 0 };
 	struct sm_act_proc a = { .tgid = 4242, .start_time = 777, .pidfd = -1, .comm = "hog",
 				 .cg_moved = true, .o_cgroup = "/user/1", .ag_set = true, .o_ag_nice = 0,
-				 .s_ag_nice = 19 };
+				 .s_ag_nice = 19, .unit_set = true, .unit = "x.service",
+				 .o_unit_weight = UINT64_MAX, .s_unit_weight = 1 };
 	struct sm_act_proc idle = { .tgid = 5, .pidfd = -1 }; /* nothing applied: not written */
 	struct sm_act_thread th[2] = {
 		{ .tid = 4242, .start_time = 777, .o_policy = 0, .o_nice = -2, .o_runtime = 0, .o_slack = 50000,
@@ -53,6 +54,10 @@ static void test_roundtrip(void **state)
 	assert_string_equal(got[0].o_cgroup, "/user/1");
 	assert_true(got[0].ag_set);
 	assert_int_equal(got[0].s_ag_nice, 19);
+	assert_true(got[0].unit_set);
+	assert_string_equal(got[0].unit, "x.service");
+	assert_true(got[0].o_unit_weight == UINT64_MAX);
+	assert_int_equal(got[0].s_unit_weight, 1);
 	assert_int_equal(got[0].n, 2);
 	assert_memory_equal(&got[0].t[0], &th[0], sizeof(th[0]));
 	assert_memory_equal(&got[0].t[1], &th[1], sizeof(th[1]));
