@@ -987,10 +987,16 @@ static void reload(struct daemon *d)
 	d->cfg = nc;
 	sm_model_free(d->model);
 	d->model = nm;
-	if (d->cg_ready && !d->o->dry_run)
-		sm_act_cgroup_setup(&(struct sm_act_ctx){ .lv = &d->lv, .cg_weight = d->cfg.cgroup_weight,
-							 .cg_shares = d->cfg.cgroup_shares,
-							 .cg_idle = d->cfg.cgroup_idle });
+	/* New weight for the batch cgroup; or the cgroup lever switched on since the start. */
+	if (!d->o->dry_run && d->lv.cg_mode != SM_CG_NONE && (d->cg_ready || d->cfg.levers.cgroup)) {
+		int r = sm_act_cgroup_setup(&(struct sm_act_ctx){ .lv = &d->lv, .cg_weight = d->cfg.cgroup_weight,
+								  .cg_shares = d->cfg.cgroup_shares,
+								  .cg_idle = d->cfg.cgroup_idle });
+
+		if (r < 0)
+			log_warn("Failed to set up the batch cgroup %s: %s", d->lv.cg_batch, strerror(-r));
+		d->cg_ready = d->cg_ready || r == 0;
+	}
 	derive(d);
 	/* Scope and exclusions may have changed: re-check everyone; restore who fell out. */
 	for_each_dp(d, p, tmp) {
