@@ -32,8 +32,11 @@ ok "non-root client: exit $rc, '$(cat "$TMP/nb.err")'"
 
 # Behind the mode: the peer-credential check (a socket someone made world-writable).
 chmod 0666 "$SOCK"
-nobody "$SCHEDML" status --socket "$SOCK" >"$TMP/nb2.out" 2>"$TMP/nb2.err"
-rc=$?
+for try in 1 2 3; do # the client waits 5 s for an answer: a very loaded machine can exceed it
+	nobody "$SCHEDML" status --socket "$SOCK" >"$TMP/nb2.out" 2>"$TMP/nb2.err"
+	rc=$?
+	grep -q "Resource temporarily unavailable" "$TMP/nb2.err" || break
+done
 chmod 0600 "$SOCK"
 [ "$rc" -ne 0 ] || fail "peer-credential check let uid 65534 through"
 ! grep -q "counters" "$TMP/nb2.out" || fail "uid 65534 got the daemon's state"
