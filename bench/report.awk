@@ -149,8 +149,12 @@ END {
 		printf "REPS=%s, DURATION=%s s, oracle %s, wall time %s s. Median [min..max] over the repetitions.\n\n", meta["reps"], meta["duration_s"], meta["oracle"], meta["wall_s"] > md
 		printf "| goal | result | value | target |\n|---|---|---|---|\n" > md
 		for (i = 1; i <= ng; i++) printf "| %s | %s | %s | %s %s |\n", gname[i], gres[i], fmt(gval[i]), gop[i], gthr[i] > md
-		printf "\nProbe wake-up lateness (us; ss = steady state after %s s) and hog throughput:\n\n", meta["warmup_s"] > md
-		printf "| hogs-probe | config | ss p99 | ss p99.9 | whole p99 | ss missed %% | stress ops/s | xz MB/s | storm jobs/s |\n|---|---|---|---|---|---|---|---|---|\n" > md
+		haslat = 0
+		for (g = 1; g <= ngrps; g++) { split(grps[g], sg, SUBSEP); if (sg[1] == "latency") haslat = 1 }
+		if (haslat) {
+			printf "\nProbe wake-up lateness (us; ss = steady state after %s s) and hog throughput:\n\n", meta["warmup_s"] > md
+			printf "| hogs-probe | config | ss p99 | ss p99.9 | whole p99 | ss missed %% | stress ops/s | xz MB/s | storm jobs/s |\n|---|---|---|---|---|---|---|---|---|\n" > md
+		}
 		for (g = 1; g <= ngrps; g++) {
 			split(grps[g], sg, SUBSEP)
 			if (sg[1] != "latency") continue
@@ -165,7 +169,9 @@ END {
 					((k "storm_jobs_s") in vals) ? fmt(median(vals[k "storm_jobs_s"])) : "-" > md
 			}
 		}
-		printf "\nRatios (paired per repetition, A/B):\n\n| ratio | median | spread | metric A/B |\n|---|---|---|---|\n" > md
+		hasr = 0
+		for (i = 1; i <= nr; i++) if (rv[i] != "") hasr = 1
+		if (hasr) printf "\nRatios (paired per repetition, A/B):\n\n| ratio | median | spread | metric A/B |\n|---|---|---|---|\n" > md
 		for (i = 1; i <= nr; i++) if (rv[i] != "")
 			printf "| %s | %s | %s | %s %s/%s |\n", rname[i], fmt(median(rv[i])), spread(rv[i]), rmet[i], ra[i], rb[i] > md
 		printf "\nOther figures:\n\n| section | group | config | metric | median | spread |\n|---|---|---|---|---|---|\n" > md
