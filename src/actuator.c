@@ -262,7 +262,7 @@ int sm_act_cgroup_teardown(const struct sm_act_ctx *a)
 
 int sm_act_proc_open(struct sm_act_proc *p, uint32_t tgid, uint64_t start_time, const char *comm)
 {
-	uint64_t st;
+	uint64_t st = 0;
 	int fd, r;
 
 	memset(p, 0, sizeof(*p));
@@ -271,6 +271,19 @@ int sm_act_proc_open(struct sm_act_proc *p, uint32_t tgid, uint64_t start_time, 
 	p->start_time = start_time;
 	if (comm)
 		snprintf(p->comm, sizeof(p->comm), "%s", comm);
+	/* Last line of defence, whatever the caller checked: never PID 1, ourselves or a kernel thread. */
+	if (tgid <= 1 || tgid == (uint32_t)getpid())
+		return -EPERM;
+	{
+		char path[64], buf[1024];
+		struct sm_proc_stat ps;
+
+		snprintf(path, sizeof(path), "/proc/%u/stat", tgid);
+		if (sm_read_small(path, buf, sizeof(buf)) < 0 || sm_proc_parse_stat(buf, &ps) < 0)
+			return -ESRCH;
+		if (ps.flags & 0x00200000u) /* PF_KTHREAD */
+			return -EPERM;
+	}
 	fd = (int)syscall(SYS_pidfd_open, (pid_t)tgid, 0);
 	/* No pidfd_open (kernel < 5.3, a seccomp filter, valgrind): unpinned, like a process
 	 * restored from the state file; every later step then re-checks the start time. */
