@@ -147,4 +147,18 @@ pristine() { # pid
 	! echo "$s" | grep -qv "pol=0 nice=0 cg=$CG0 slice=$DEF_SLICE slack=$DEF_SLACK\$"
 }
 
+# Reaction-time budget in ms (median, worst): the goal (1 s, 2 s), doubled when the shared
+# machine is overloaded by others (1-min load average above 8 per CPU), with the reason printed.
+reaction_budget() {
+	local load cpus
+	load=$(cut -d' ' -f1 /proc/loadavg | cut -d. -f1)
+	cpus=$(nproc)
+	if [ "$load" -gt $((8 * cpus)) ]; then
+		echo "note: load average $load on $cpus CPUs: reaction budget doubled" >&2
+		echo "2000 4000"
+	else
+		echo "1000 2000"
+	fi
+}
+
 daemon_status() { "$SCHEDML" status --runtime-dir "$RT" "$@"; }
