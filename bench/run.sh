@@ -122,7 +122,6 @@ if [ -x "$SCHEDML" ] && "$SCHEDML" run --help >/dev/null 2>&1; then
 else
 	note "schedml run is not available ($SCHEDML run --help failed): schedml configurations skipped"
 fi
-STATUS_OK=0
 CLK_TCK=$(getconf CLK_TCK)
 
 # schedml's CPU ticks (utime+stime) of a pid
@@ -166,7 +165,7 @@ daemon_start() {
 	local n=100
 	while [ $n -gt 0 ]; do
 		kill -0 "$DAEMON_PID" 2>/dev/null || break
-		if status_snap; then STATUS_OK=1; break; fi
+		status_snap && break
 		grep -qiE 'ready|attached|started' "$DAEMON_LOG" && break
 		sleep 0.1
 		n=$((n - 1))
@@ -180,8 +179,6 @@ daemon_start() {
 	[ $n -eq 0 ] && note "schedml run ($mode): no readiness signal after 10 s; measuring anyway"
 	D_T0=$(date +%s.%N)
 	D_TICKS0=$(cpu_ticks "$DAEMON_PID")
-	D_RSS0=$(status_kb "$DAEMON_PID" VmRSS)
-	D_FDS0=$(nfds "$DAEMON_PID")
 	return 0
 }
 # daemon_stop: SIGTERM (schedml restores what it changed), record its CPU/RSS in D_* vars.
@@ -190,8 +187,6 @@ daemon_stop() {
 	[ -n "$DAEMON_PID" ] || return 0
 	D_TICKS1=$(cpu_ticks "$DAEMON_PID")
 	D_HWM=$(status_kb "$DAEMON_PID" VmHWM)
-	D_RSS1=$(status_kb "$DAEMON_PID" VmRSS)
-	D_FDS1=$(nfds "$DAEMON_PID")
 	D_T1=$(date +%s.%N)
 	kill -TERM "$DAEMON_PID" 2>/dev/null
 	while kill -0 "$DAEMON_PID" 2>/dev/null && [ $n -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
@@ -213,7 +208,7 @@ daemon_rec() { # section group config rep: the daemon's own cost in this run
 }
 
 # ---------------------------------------------------------------- the oracle's cgroup
-ORACLE_CG= ORACLE_KIND=
+ORACLE_CG='' ORACLE_KIND=''
 oracle_setup() {
 	local root
 	for root in /sys/fs/cgroup /sys/fs/cgroup/unified; do
@@ -263,7 +258,7 @@ prepare_hogs() {
 
 # lat_run NHOGS PROBE CONFIG REP
 lat_run() {
-	local nh=$1 probe=$2 cfg=$3 rep=$4 grp sec=latency c x s hp=() i st= k
+	local nh=$1 probe=$2 cfg=$3 rep=$4 grp sec=latency c x s hp=() i st='' k
 	grp=h$nh-$probe
 	[ "$cfg" = nohogs ] && grp=h0-$probe
 	case $cfg in
@@ -520,7 +515,7 @@ section_scale() {
 	[ $DAEMON_OK = 1 ] || { note "scale: no daemon"; return; }
 	daemon_start dry scale || return
 	bg $((SCALE_SECONDS + 60)) "$B/sleepers" -n "$SCALE_THREADS" -d $((SCALE_SECONDS + 10)) >"$TMP/sleepers.out" 2>&1
-	local sp=$BG n=300 c0 c1 t0 t1 hwm
+	local sp=$BG n=300 c0 c1 t0 t1
 	while [ $n -gt 0 ] && ! grep -q ready "$TMP/sleepers.out"; do sleep 0.1; n=$((n - 1)); done
 	rec scale threads dryrun 1 threads_started "$(kv "$TMP/sleepers.out" threads)"
 	sleep 3 # let the daemon discover them
