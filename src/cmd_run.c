@@ -91,6 +91,7 @@ static int run_or_check(int argc, char **argv, bool check_only)
 	int c, rc;
 
 	optind = 1;
+	opterr = 0; /* one line of our own instead of getopt's */
 	while ((c = getopt_long(argc, argv, "c:m:s:fdvi:nh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
@@ -169,7 +170,7 @@ static int run_or_check(int argc, char **argv, bool check_only)
 			return 0;
 		default:
 			sm_scope_clear(&o.ov.scope);
-			return sm_usage_error(cmd, "unknown option");
+			return sm_usage_error(cmd, "unknown option or missing argument '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind < argc) {

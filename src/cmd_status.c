@@ -81,6 +81,7 @@ int cmd_status(int argc, char **argv)
 	int c, err, rc = 0;
 
 	optind = 1;
+	opterr = 0; /* one line of our own instead of getopt's */
 	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
@@ -97,7 +98,7 @@ int cmd_status(int argc, char **argv)
 			usage(stdout, cmd);
 			return 0;
 		default:
-			return sm_usage_error(cmd, "unknown option");
+			return sm_usage_error(cmd, "unknown option or missing argument '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
