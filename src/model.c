@@ -403,7 +403,7 @@ static int parse_tree(struct pctx *c, json_object *root, struct sm_model *m)
 		json_object *o = json_object_array_get_idx(arr, i), *leaf;
 		struct sm_tree_node *nd = &m->nodes[i];
 		char f[64], g[80];
-		int64_t v;
+		int64_t v = 0;
 
 		snprintf(f, sizeof(f), "tree.nodes[%zu]", i);
 		if (!json_object_is_type(o, json_type_object))
@@ -454,7 +454,7 @@ static int parse_int_vec(struct pctx *c, json_object *o, const char *key, const 
 		return r;
 	for (size_t i = 0; i < n; i++) {
 		char f[96];
-		int64_t v;
+		int64_t v = 0;
 		snprintf(f, sizeof(f), "%s[%zu]", field, i);
 		if ((r = int_value(c, json_object_array_get_idx(arr, i), f, min, max, &v)) < 0)
 			return r;

@@ -20,12 +20,14 @@ ok() { echo "ok: $*"; }
 
 require_root() { [ "$(id -u)" -eq 0 ] || skip "needs root"; }
 
-# Start a command in the background bounded by timeout; its pid in $! as usual; killed at exit.
+# Start a command in the background bounded by timeout; its pid in $BG_PID; killed at exit.
+# timeout(1) makes itself a process-group leader and signals that group, so at exit the whole
+# group is killed (killing only timeout's pid would orphan the command).
 bg_bounded() { # seconds cmd...
 	local secs=$1; shift
 	timeout -s KILL "$secs" "$@" &
 	local p=$!
-	cleanup_add "kill -KILL $p"
+	cleanup_add "kill -KILL -- -$p 2>/dev/null; kill -KILL $p"
 	BG_PID=$p
 }
 
