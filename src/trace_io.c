@@ -60,7 +60,7 @@ static void ob_putc(struct obuf *o, char c)
 static void ob_u64(struct obuf *o, uint64_t v)
 {
 	char tmp[24], *p = tmp + sizeof(tmp);
-	size_t n;
+	size_t n = 0;
 
 	do {
 		*--p = (char)('0' + v % 10);
@@ -270,8 +270,8 @@ static int parse_dec(struct tok *t, const char *field, const char *s, size_t n, 
 
 static int tok_u64(struct tok *t, const char *field, uint64_t max, uint64_t *out)
 {
-	const char *s;
-	size_t n;
+	const char *s = NULL;
+	size_t n = 0;
 	uint64_t v = 0;
 	int r = next_tok(t, field, &s, &n);
 
@@ -305,8 +305,8 @@ static int tok_u32(struct tok *t, const char *field, uint32_t *out)
 
 static int tok_i32(struct tok *t, const char *field, int32_t min, int32_t max, int32_t *out)
 {
-	const char *s;
-	size_t n;
+	const char *s = NULL;
+	size_t n = 0;
 	uint64_t v = 0;
 	int64_t sv;
 	bool neg;
@@ -372,7 +372,7 @@ static int unescape(struct tok *t, const char *field, const char *s, size_t n, c
 /* The rest of the line after one space: COMM. */
 static int tok_rest(struct tok *t, const char *field, char *out, size_t cap)
 {
-	const char *s;
+	const char *s = NULL;
 
 	if (*t->p != ' ')
 		return *t->p ? perr(t, "field %s: expected one space before it", field)
@@ -422,9 +422,9 @@ int sm_trace_parse_line(const char *line, struct sm_trace_rec *rec, char *err, s
 	}
 	case 'T': {
 		struct sm_taskinfo *ti = &rec->task;
-		uint32_t kthread;
-		const char *s;
-		size_t n;
+		uint32_t kthread = 0;
+		const char *s = NULL;
+		size_t n = 0;
 
 		rec->kind = SM_REC_TASK;
 		if ((r = tok_u32(&t, "pid", &ti->pid)) < 0 ||
@@ -451,8 +451,8 @@ int sm_trace_parse_line(const char *line, struct sm_trace_rec *rec, char *err, s
 		return tok_rest(&t, "comm", ti->comm, sizeof(ti->comm));
 	}
 	case 'L': {
-		const char *s;
-		size_t n;
+		const char *s = NULL;
+		size_t n = 0;
 		char name[16];
 		int cls;
 
@@ -512,7 +512,7 @@ static int open_gz(const char *path, int flags, const char *mode, gzFile *out)
 /* Read one line into r->line without the newline. 1: line, 0: EOF, <0 error. */
 static int read_line(struct sm_trace_reader *r, char *err, size_t errlen)
 {
-	size_t n;
+	size_t n = 0;
 	int zerr;
 
 	if (!gzgets(r->gz, r->line, sizeof(r->line))) {
