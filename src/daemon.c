@@ -549,9 +549,12 @@ static void refresh_stale(struct daemon *d)
 		}
 	for (size_t i = 0; i < n; i++) {
 		struct sm_taskinfo ti;
+		int r = sm_proc_taskinfo("/proc", d->stale[i][0], d->stale[i][1], &ti);
 
-		if (sm_proc_taskinfo("/proc", d->stale[i][0], d->stale[i][1], &ti) == 0)
+		if (r == 0)
 			sm_ftable_taskinfo(d->ft, &ti);
+		else if (r == -ENOENT || r == -ESRCH)
+			sm_ftable_forget(d->ft, d->stale[i][1]); /* gone; its exit event was lost */
 	}
 }
 
