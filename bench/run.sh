@@ -625,6 +625,7 @@ section_soak() {
 	rec soak all schedml 1 fds_end "$fds1"
 	rec soak all schedml 1 fds_spread "$((fdsmax - fdsmin))"
 	rec soak all schedml 1 other_fds_spread "$((ofdmax - ofdmin))"
+	rec soak all schedml 1 other_fds_growth "$(((fds1 - pfd) - (fds0 - pfd0)))"
 	rec soak all schedml 1 pidfds_end "$pfd"
 	rec soak all schedml 1 status_errors "${errs:--1}"
 	rec soak all schedml 1 log_errors "${D_ERRORS:-0}"
@@ -635,7 +636,7 @@ section_soak() {
 	cp "$DAEMON_LOG" "$EXTRA/soak-daemon-log-tail.txt" 2>/dev/null && tail -200 "$DAEMON_LOG" >"$EXTRA/soak-daemon-log-tail.txt"
 	cat >>"$SPEC" <<EOF
 goal soak_rss_growth_lt_10pct value soak all schedml rss_growth_pct < 10
-goal soak_fds_stable value soak all schedml other_fds_spread <= 2
+goal soak_fds_stable value soak all schedml other_fds_growth <= 2
 goal soak_zero_log_errors value soak all schedml log_errors <= 0
 goal soak_every_task_restored value soak all schedml tasks_not_restored <= 0
 goal soak_clean_exit value soak all schedml exit_code <= 0
