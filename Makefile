@@ -86,7 +86,7 @@ $(OUT)/%.skel.h: $(OUT)/bpf/%.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
 
-.SECONDARY: $(BPF_OBJS)
+.SECONDARY: $(BPF_OBJS) $(SKELS)
 
 # Only the tracer includes a skeleton; -MMD records that after the first build.
 $(OUT)/obj/%.o: src/%.c | $(SKELS)

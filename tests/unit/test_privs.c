@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
 #include <inttypes.h>
 #include <linux/capability.h>
 #include <pthread.h>
@@ -55,18 +56,32 @@ static uint64_t status_dec(const char *key)
 /* A process owned by nobody (only when we are root): the target of "other user's task" checks. */
 static pid_t start_nobody(void)
 {
+	int fds[2];
+	char c = 0;
 	pid_t p;
 
-	if (geteuid() != 0)
+	if (geteuid() != 0 || pipe2(fds, O_CLOEXEC) < 0)
 		return -1;
 	p = fork();
 	if (p == 0) {
+		close(fds[0]);
 		if (setresgid(65534, 65534, 65534) < 0 || setresuid(65534, 65534, 65534) < 0)
 			_exit(1);
+		/* Tell the parent the uid switch is done: checks against us must not race it. */
+		if (write(fds[1], "u", 1) != 1)
+			_exit(1);
+		close(fds[1]);
 		alarm(60);
 		pause();
 		_exit(0);
 	}
+	close(fds[1]);
+	if (p > 0 && read(fds[0], &c, 1) != 1) {
+		kill(p, SIGKILL);
+		waitpid(p, NULL, 0);
+		p = -1;
+	}
+	close(fds[0]);
 	return p;
 }
 
