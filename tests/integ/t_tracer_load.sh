@@ -47,10 +47,11 @@ for try in 1 2 3; do
 	trace_under pipe -- taskset -c 0 perf bench sched pipe -l 200000
 	[ "$pipe_src" = tp_btf ] || fail "expected the tp_btf programs on this kernel, got $pipe_src"
 	[ "$pipe_ev" -ge 400000 ] || fail "pipe: only $pipe_ev events for 200000 round trips"
-	[ "$pipe_drops" -eq 0 ] || fail "pipe: $pipe_drops events dropped at the default ring size"
-	awk -v ns="$pipe_ns" 'BEGIN { exit !(ns > 0 && ns < 300) }' && break
-	[ "$try" -lt 3 ] || fail "pipe: BPF cost $pipe_ns ns/event in the best of 3 runs (limit 300)"
-	echo "  $pipe_ns ns/event: over 300, retrying (load average: $(cut -d' ' -f1 /proc/loadavg))"
+	# Drops mean the consumer was starved of CPU for the ~0.3 s the 8 MiB ring holds at this
+	# rate: other load on a shared machine can do that, so drops get the same best-of-3 rule.
+	awk -v ns="$pipe_ns" -v d="$pipe_drops" 'BEGIN { exit !(ns > 0 && ns < 300 && d == 0) }' && break
+	[ "$try" -lt 3 ] || fail "pipe: in the best of 3 runs, $pipe_drops events dropped at the default ring size, BPF cost $pipe_ns ns/event (limits: 0 drops, 300 ns)"
+	echo "  $pipe_ns ns/event, $pipe_drops dropped: retrying (load average: $(cut -d' ' -f1 /proc/loadavg))"
 done
 [ $((pipe_wk * 100)) -lt "$pipe_ev" ] || fail "pipe: $pipe_wk forced wake-ups for $pipe_ev events: not batched"
 ok "pipe: $pipe_ns ns/event, no drops, $pipe_wk wake-ups for $pipe_ev events"
