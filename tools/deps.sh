@@ -3,7 +3,7 @@
 set -euo pipefail
 pkgs=(build-essential pkg-config clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libjson-c-dev
       libsystemd-dev libcmocka-dev libclang-rt-14-dev stress-ng rt-tests linux-perf valgrind
-      gnuplot-nox systemd xz-utils procps)
+      gnuplot-nox systemd xz-utils zstd procps)
 missing=()
 for p in "${pkgs[@]}"; do
 	st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
