@@ -33,6 +33,8 @@ enum sm_feature_id {
 	SM_F_SYS_LOAD,       /* sys_load: 1-minute load average; scale 100 */
 	SM_F_SYS_RUNNABLE,   /* sys_runnable: runnable tasks system-wide; count */
 	SM_F_SYS_CPUS,       /* sys_cpus: online CPUs; count */
+	SM_F_CHILD_CPU_SHARE, /* child_cpu_share: CPU of short-lived child processes it forked that
+			       * exited in the window / wall time (a fork storm); CPUs, scale 1000 */
 	SM_NR_FEATURES,
 };
 

@@ -70,6 +70,10 @@ struct sm_pinput {
 			       * sleeps voluntarily (<= SM_POLICY_STARVED_VOL) wants a whole CPU: under
 			       * contention its share understates its demand, so the CPU floor is divided
 			       * by SM_POLICY_STARVED_DIV for it. */
+	uint32_t child_cpu_share; /* CPUs x1000 used by short-lived child processes that exited in
+				   * the window (feature child_cpu_share): a fork storm. At or above
+				   * min_cpu_share the process is batch whatever its own score: its
+				   * jobs live too briefly to be judged, and inherit its demotion. */
 	uint64_t age_ns;      /* since the process was first seen */
 	int32_t orig_nice;    /* the process's original nice (boost never goes above it unless allowed) */
 	uint64_t now_ns;

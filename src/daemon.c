@@ -639,6 +639,8 @@ static void control_step(struct daemon *d)
 			.score = p->score,
 			.cpu_share = p->cpu_share,
 			.vol_ratio = e->fv.v[SM_F_VOL_RATIO],
+			.child_cpu_share = e->fv.v[SM_F_CHILD_CPU_SHARE] > 0 ?
+						   (uint32_t)e->fv.v[SM_F_CHILD_CPU_SHARE] : 0,
 			.age_ns = now > e->first_seen_ns ? now - e->first_seen_ns : 0,
 			.orig_nice = (p->act_open && p->act.have_ref) ? p->act.o_nice : ti->nice,
 			.now_ns = now,

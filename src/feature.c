@@ -65,6 +65,9 @@ const struct sm_feature_desc sm_feature_table[SM_NR_FEATURES] = {
 	[SM_F_SYS_LOAD] = { "sys_load", "load", 100, "1-minute load average" },
 	[SM_F_SYS_RUNNABLE] = { "sys_runnable", "tasks", 1, "runnable tasks system-wide" },
 	[SM_F_SYS_CPUS] = { "sys_cpus", "CPUs", 1, "online CPUs" },
+	[SM_F_CHILD_CPU_SHARE] = { "child_cpu_share", "CPUs", 1000,
+		"CPU time of child processes it forked that lived and exited within the window "
+		"(a fork storm of short jobs), / wall time over the window" },
 };
 
 int sm_feature_lookup(const char *name)
@@ -94,6 +97,7 @@ struct hist {
 
 struct bucket {
 	uint64_t run_ns, sleep_ns, rqlat_ns;
+	uint64_t child_run_ns;         /* CPU of short-lived child processes that exited */
 	uint32_t nr_runs, nr_sleeps, nr_rqlat;
 	uint32_t waits, wakes, vol, invol;
 };
@@ -108,6 +112,7 @@ struct thr {
 	uint64_t sleep_start;          /* voluntary switch-out time, 0 if not sleeping */
 	uint64_t oncpu_since;          /* switch-in time while running */
 	uint64_t credited_ns;          /* CPU time of the ongoing stint already credited at ticks */
+	uint32_t forker_tgid;          /* a new process's main thread: the process that forked it */
 	int32_t ewma_share;
 	bool kthread, info_valid, info_stale, changed, ticked, last_vol, ewma_init;
 	struct sm_taskinfo info;
@@ -687,8 +692,12 @@ static void wakeup(struct sm_ftable *t, const struct sm_event *e, bool is_new)
 	if (e->flags & SM_EVF_KTHREAD)
 		th->kthread = true;
 	note_comm(th, e->comm);
-	if (is_new)
+	if (is_new) {
+		/* A new process (not a thread): remember who forked it, for child_cpu_share. */
+		if (e->pid == e->tgid && e->prev_tgid && e->prev_tgid != e->tgid)
+			th->forker_tgid = e->prev_tgid;
 		return;
+	}
 	struct bucket *b = cur_bucket(t, s);
 	b->waits++;
 	if (th->sleep_start && e->ts_ns >= th->sleep_start) {
@@ -703,6 +712,33 @@ static void wakeup(struct sm_ftable *t, const struct sm_event *e, bool is_new)
 			t->thr[w].changed = true;
 		}
 	}
+}
+
+/*
+ * A short-lived child process exits: credit the CPU it used to the process that forked it, so a
+ * parent that keeps spawning CPU-bound jobs too short to be judged (make -j) shows it. Only a
+ * child whose whole life fits in the window counts: a long-lived child is judged on its own.
+ */
+static void credit_forker(struct sm_ftable *t, uint32_t s, uint64_t now)
+{
+	const struct thr *th = &t->thr[s];
+	const struct bucket *r = &t->ring[(size_t)s * t->cfg.window_ticks];
+	uint64_t run = 0;
+	uint32_t p;
+
+	if (!th->forker_tgid || th->tid != th->tgid ||
+	    now - th->first_seen > t->cfg.tick_ns * t->cfg.window_ticks)
+		return;
+	p = htab_get(&t->phash, th->forker_tgid);
+	if (p == NIL || t->proc[p].head == NIL)
+		return;
+	for (uint32_t i = 0; i < t->cfg.window_ticks; i++)
+		run += r[i].run_ns;
+	/* It is on a CPU as it exits: its last stint ends after this event. */
+	if (th->cpu != NIL && now > th->oncpu_since && now - th->oncpu_since > th->credited_ns)
+		run += now - th->oncpu_since - th->credited_ns;
+	cur_bucket(t, t->proc[p].head)->child_run_ns += run;
+	t->thr[t->proc[p].head].changed = true;
 }
 
 void sm_ftable_event(struct sm_ftable *t, const struct sm_event *e)
@@ -726,6 +762,7 @@ void sm_ftable_event(struct sm_ftable *t, const struct sm_event *e)
 	case SM_EV_EXIT:
 		s = htab_get(&t->thash, e->pid);
 		if (s != NIL) {
+			credit_forker(t, s, e->ts_ns);
 			thr_remove(t, s);
 			t->st.exits++;
 		}
@@ -836,6 +873,7 @@ static void agg_add_thread(struct sm_ftable *t, struct agg *a, uint32_t s, uint6
 
 	for (uint32_t i = 0; i < t->cfg.window_ticks; i++) {
 		a->w.run_ns += r[i].run_ns;
+		a->w.child_run_ns += r[i].child_run_ns;
 		a->w.sleep_ns += r[i].sleep_ns;
 		a->w.rqlat_ns += r[i].rqlat_ns;
 		a->w.nr_runs += r[i].nr_runs;
@@ -869,6 +907,7 @@ static void agg_add_thread(struct sm_ftable *t, struct agg *a, uint32_t s, uint6
 static void agg_add_agg(struct agg *a, const struct agg *b)
 {
 	a->w.run_ns += b->w.run_ns;
+	a->w.child_run_ns += b->w.child_run_ns;
 	a->w.sleep_ns += b->w.sleep_ns;
 	a->w.rqlat_ns += b->w.rqlat_ns;
 	a->w.nr_runs += b->w.nr_runs;
@@ -914,6 +953,15 @@ static void agg_finish(const struct sm_ftable *t, const struct agg *a, uint64_t 
 		fv->v[SM_F_CPU_SHARE] = sat32(v);
 	}
 	fv->v[SM_F_CPU_SHARE_EWMA] = sat32(a->ewma_sum);
+	/* Over the window (at most its length): not bounded by the parent's own age. */
+	if (now > window_start) {
+		uint64_t wspan = now - window_start, wlen = t->cfg.tick_ns * t->cfg.window_ticks;
+
+		if (wspan > wlen)
+			wspan = wlen;
+		fv->v[SM_F_CHILD_CPU_SHARE] = sat32((int64_t)((unsigned __int128)a->w.child_run_ns *
+							      1000 / wspan));
+	}
 	if (a->w.nr_runs) {
 		/* The ongoing stint's CPU time is already in run_ns (credited); it is one sample. */
 		fv->v[SM_F_RUN_MEAN] = sat32((int64_t)(a->w.run_ns / a->w.nr_runs / 1000));

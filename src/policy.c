@@ -172,7 +172,14 @@ static enum sm_decision_class wanted(const struct sm_policy_cfg *c, const struct
 	bool starved = in->vol_ratio >= 0 && in->vol_ratio <= SM_POLICY_STARVED_VOL;
 	uint32_t floor = starved ? c->min_cpu_share / SM_POLICY_STARVED_DIV : c->min_cpu_share;
 	bool hot = in->cpu_share >= floor;
+	bool storm = in->child_cpu_share >= c->min_cpu_share;
 
+	if (storm) {
+		snprintf(why, len, "children burn %u.%03u CPUs >= %u.%03u in short jobs (fork storm)",
+			 in->child_cpu_share / 1000, in->child_cpu_share % 1000, c->min_cpu_share / 1000,
+			 c->min_cpu_share % 1000);
+		return SM_DEC_BATCH;
+	}
 	switch (cur) {
 	case SM_DEC_BATCH:
 		/* Leave on score only: a demoted hog gets little CPU, so its share says nothing. */

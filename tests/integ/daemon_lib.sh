@@ -84,7 +84,7 @@ start_daemon() { # extra args...
 		>>"$DLOG" 2>&1 &
 	DPID=$!
 	cleanup_add "kill -TERM $DPID; sleep 0.5; kill -KILL $DPID"
-	cleanup_add "rmdir /sys/fs/cgroup/cpu/$CGNAME /sys/fs/cgroup/unified/$CGNAME /sys/fs/cgroup/$CGNAME"
+	cleanup_add "rmdir_retry /sys/fs/cgroup/cpu/$CGNAME /sys/fs/cgroup/unified/$CGNAME /sys/fs/cgroup/$CGNAME"
 	wait_for 100 "grep -q 'started:' '$DLOG'" || { cat "$DLOG"; fail "daemon did not start"; }
 }
 

@@ -59,6 +59,6 @@ make_config() {
 	for e in "$@"; do args+=(-e "$e"); done
 	sed "${args[@]}" systemd/config.json >"$out"
 	grep -q "$CGNAME" "$out" || fail "could not derive a test config"
-	cleanup_add "rmdir /sys/fs/cgroup/cpu/$CGNAME /sys/fs/cgroup/unified/$CGNAME /sys/fs/cgroup/$CGNAME"
+	cleanup_add "rmdir_retry /sys/fs/cgroup/cpu/$CGNAME /sys/fs/cgroup/unified/$CGNAME /sys/fs/cgroup/$CGNAME"
 }
 status_hex() { sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status"; }

@@ -44,3 +44,12 @@ wait_for() { # deciseconds snippet
 
 nice_of() { ps -o ni= -p "$1" | tr -d ' '; }
 policy_of() { chrt -p "$1" 2>/dev/null | sed -n 's/.*policy: //p'; }
+
+# Remove (cgroup) directories that may still hold tasks being killed: retry for up to 5 s.
+rmdir_retry() {
+	local d i
+	for d in "$@"; do
+		[ -d "$d" ] || continue
+		for ((i = 0; i < 50; i++)); do rmdir "$d" 2>/dev/null && break; sleep 0.1; done
+	done
+}

@@ -16,7 +16,7 @@ assert d["source"] == "trace" and d["entity"] == "process", d
 keys = {"pid", "tgid", "comm", "cgroup", "threads_tracked", "score", "class", "explanation", "features"}
 for e in d["entities"]:
     assert set(e) == keys, set(e) ^ keys
-    assert len(e["features"]) == 17
+    assert len(e["features"]) == 18  # SM_NR_FEATURES
 scores = [e["score"] for e in d["entities"]]
 assert scores == sorted(scores, reverse=True), "not sorted by score"
 cyc = [e for e in d["entities"] if e["comm"] == "cyclictest"]

@@ -197,6 +197,57 @@ static void test_new_hog(void **state)
 	sm_ftable_free(t);
 }
 
+/*
+ * A make -j parent (tgid 400) sleeps while it forks short CPU-bound jobs: child 401 runs 40 ms and
+ * exits, child 402 is still running at the tick (30 ms so far) and exits later. A long-lived child
+ * (403, first seen 2 s earlier) exiting is not credited: it was judged on its own.
+ */
+static void test_child_cpu_share(void **state)
+{
+	const uint64_t B = T0 + 3000 * MS;
+	struct sm_ftable *t = new_table(0);
+	struct sm_event n = { .type = SM_EV_WAKEUP_NEW, .prev_pid = 400, .prev_tgid = 400 };
+	const struct sm_entity *e;
+
+	(void)state;
+	/* B: 3 s after T0, so that the long-lived child's start is a valid timestamp. */
+	ev_wakeup(t, B - 2000 * MS, 400, 400, 0, 0);
+	n.ts_ns = B - 2000 * MS, n.pid = n.tgid = 403;
+	sm_ftable_event(t, &n);
+	ev_switch(t, B - 1900 * MS, 0, 0, 0, 0, 0, 403, 403, 0);
+	ev_switch(t, B + 10 * MS, 0, 403, 403, 1910 * MS, 0, 0, 0, 0);
+	ev_exit(t, B + 20 * MS, 403, 403);
+	n.ts_ns = B + 100 * MS, n.pid = n.tgid = 401;
+	sm_ftable_event(t, &n);
+	ev_switch(t, B + 100 * MS, 1, 0, 0, 0, 0, 401, 401, 0);
+	ev_exit(t, B + 140 * MS, 401, 401);               /* on CPU for 40 ms as it exits */
+	n.ts_ns = B + 200 * MS, n.pid = n.tgid = 402;
+	sm_ftable_event(t, &n);
+	ev_switch(t, B + 220 * MS, 1, 0, 0, 0, 0, 402, 402, 0);
+	sm_ftable_tick(t, B + 250 * MS, NULL);            /* credits 402's 30 ms to 402 itself */
+	e = sm_ftable_proc(t, 400);
+	assert_non_null(e);
+	/* 40 ms of children in the 1 s window: 0.040 CPUs (403's 1.9 s is not counted). */
+	assert_int_equal(e->fv.v[SM_F_CHILD_CPU_SHARE], 40);
+	assert_int_equal(e->fv.v[SM_F_CPU_SHARE], 0);
+	ev_exit(t, B + 300 * MS, 402, 402);               /* 30 ms credited at the tick + 50 ms */
+	sm_ftable_tick(t, B + 500 * MS, NULL);
+	e = sm_ftable_proc(t, 400);
+	assert_int_equal(e->fv.v[SM_F_CHILD_CPU_SHARE], 120);
+	/* A thread (not a process) created by 400 does not count as a child. */
+	n.ts_ns = B + 600 * MS, n.pid = 404, n.tgid = 400;
+	sm_ftable_event(t, &n);
+	ev_switch(t, B + 600 * MS, 0, 0, 0, 0, 0, 404, 400, 0);
+	ev_exit(t, B + 700 * MS, 404, 400);
+	sm_ftable_tick(t, B + 750 * MS, NULL);
+	assert_int_equal(sm_ftable_proc(t, 400)->fv.v[SM_F_CHILD_CPU_SHARE], 120);
+	/* The window slides past the children. */
+	for (uint64_t ts = B + 1000 * MS; ts <= B + 1500 * MS; ts += 250 * MS)
+		sm_ftable_tick(t, ts, NULL);
+	assert_int_equal(sm_ftable_proc(t, 400)->fv.v[SM_F_CHILD_CPU_SHARE], 0);
+	sm_ftable_free(t);
+}
+
 static void test_process_cgroup(void **state)
 {
 	struct sm_ftable *t = new_table(0);
@@ -618,6 +669,7 @@ int main(void)
 		cmocka_unit_test(test_table_names),
 		cmocka_unit_test(test_sleeper),
 		cmocka_unit_test(test_new_hog),
+		cmocka_unit_test(test_child_cpu_share),
 		cmocka_unit_test(test_process_cgroup),
 		cmocka_unit_test(test_cap),
 		cmocka_unit_test(test_10k),

@@ -39,6 +39,47 @@ static void test_defaults_valid(void **state)
 	assert_string_equal(f, "bounds.max_nice");
 }
 
+/* A fork-storm parent: low CPU itself, high score, but its short-lived children burn CPU. */
+static void test_fork_storm_parent(void **state)
+{
+	struct sm_policy_cfg c;
+	struct sm_pstate st = { 0 };
+	struct sm_pinput in = { .score = 900, .cpu_share = 5, .vol_ratio = 1000, .child_cpu_share = 800,
+				.age_ns = 10000 * MS, .now_ns = 250 * MS, .budget = 16 };
+	struct sm_decision d;
+
+	(void)state;
+	sm_policy_cfg_default(&c);
+	sm_policy_decide(&c, &in, &st, &d);
+	assert_false(d.changed);
+	in.now_ns = 500 * MS;
+	sm_policy_decide(&c, &in, &st, &d);
+	assert_true(d.changed);
+	assert_int_equal(d.cls, SM_DEC_BATCH);
+	assert_non_null(strstr(d.reason, "fork storm"));
+	/* Its own score says interactive, but while the storm goes on it stays batch. */
+	for (int i = 0; i < 40; i++) {
+		in.now_ns += 250 * MS;
+		sm_policy_decide(&c, &in, &st, &d);
+		assert_int_equal(d.cls, SM_DEC_BATCH);
+	}
+	/* The storm ends: the score decides again (after dwell and confirm ticks). */
+	in.child_cpu_share = 0;
+	for (int i = 0; i < 4; i++) {
+		in.now_ns += 250 * MS;
+		sm_policy_decide(&c, &in, &st, &d);
+	}
+	assert_int_not_equal(d.cls, SM_DEC_BATCH);
+	/* Below the floor, children's CPU is not a storm. */
+	st = (struct sm_pstate){ 0 };
+	in.child_cpu_share = c.min_cpu_share - 1;
+	for (int i = 0; i < 4; i++) {
+		in.now_ns += 250 * MS;
+		sm_policy_decide(&c, &in, &st, &d);
+		assert_int_not_equal(d.cls, SM_DEC_BATCH);
+	}
+}
+
 /* A hog is demoted after confirm_ticks consecutive low scores: 2 ticks of 250 ms. */
 static void test_enter_batch_after_confirm(void **state)
 {
@@ -262,6 +303,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults_valid),
 		cmocka_unit_test(test_enter_batch_after_confirm),
+		cmocka_unit_test(test_fork_storm_parent),
 		cmocka_unit_test(test_streak_reset),
 		cmocka_unit_test(test_hysteresis_and_dwell),
 		cmocka_unit_test(test_cpu_floor),
