@@ -207,7 +207,10 @@ int main(int argc, char **argv)
 					close(g->out);
 					g->done = true;
 					finished++;
-					double ms = g->demote_ns ? (double)(g->demote_ns - g->start_ns) / 1e6 : -1;
+					/* A hog forked by a process schedml already demoted (the fork-storm
+					 * rule) is demoted at birth: seen before its first reading, 0 ms. */
+					double ms = g->demote_ns ? (g->demote_ns > g->start_ns ?
+						(double)(g->demote_ns - g->start_ns) / 1e6 : 0) : -1;
 					printf("hog=%u pid=%d demoted=%d latency_ms=%.1f how=%s\n", i, (int)g->pid,
 					       g->demote_ns != 0, ms, g->demote_ns ? g->how : "-");
 					fflush(stdout);
@@ -219,13 +222,15 @@ int main(int argc, char **argv)
 	}
 
 	uint64_t lat[MAX_HOGS];
-	uint32_t n = 0;
+	uint32_t n = 0, at_birth = 0;
 	for (uint32_t i = 0; i < count; i++)
-		if (h[i].demote_ns)
-			lat[n++] = h[i].demote_ns - h[i].start_ns;
+		if (h[i].demote_ns) {
+			at_birth += h[i].demote_ns <= h[i].start_ns;
+			lat[n++] = h[i].demote_ns > h[i].start_ns ? h[i].demote_ns - h[i].start_ns : 0;
+		}
 	qsort(lat, n, sizeof(lat[0]), cmp_u64);
 	double med = n ? (n % 2 ? (double)lat[n / 2] : ((double)lat[n / 2 - 1] + (double)lat[n / 2]) / 2) / 1e6 : -1;
-	printf("count=%u demoted=%u median_ms=%.1f max_ms=%.1f min_ms=%.1f\n", count, n, med,
-	       n ? (double)lat[n - 1] / 1e6 : -1, n ? (double)lat[0] / 1e6 : -1);
+	printf("count=%u demoted=%u median_ms=%.1f max_ms=%.1f min_ms=%.1f at_birth=%u\n", count, n, med,
+	       n ? (double)lat[n - 1] / 1e6 : -1, n ? (double)lat[0] / 1e6 : -1, at_birth);
 	return 0;
 }

@@ -390,7 +390,7 @@ section_reaction() {
 	tail -100 "$DAEMON_LOG" >"$EXTRA/reaction-daemon-log-tail.txt"
 	local k
 	tail -1 "$TMP/reaction.out" >"$TMP/reaction.sum"
-	for k in demoted median_ms max_ms min_ms; do rec reaction all schedml 1 "$k" "$(kv "$TMP/reaction.sum" $k)"; done
+	for k in demoted median_ms max_ms min_ms at_birth; do rec reaction all schedml 1 "$k" "$(kv "$TMP/reaction.sum" $k)"; done
 	rec reaction all schedml 1 count "$REACT_COUNT"
 	tail -1 "$TMP/reaction.out" | sed 's/^/   /'
 	cat >>"$SPEC" <<EOF
