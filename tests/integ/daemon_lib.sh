@@ -83,8 +83,9 @@ start_daemon() { # extra args...
 	"$SCHEDML" run --foreground -c "$TMP/config.json" --runtime-dir "$RT" "${scope[@]}" "$@" \
 		>>"$DLOG" 2>&1 &
 	DPID=$!
-	cleanup_add "kill -TERM $DPID; sleep 0.5; kill -KILL $DPID"
+	# Cleanups run last-in first-out: the cgroup is removed after the daemon is stopped.
 	cleanup_add "rmdir_retry /sys/fs/cgroup/cpu/$CGNAME /sys/fs/cgroup/unified/$CGNAME /sys/fs/cgroup/$CGNAME"
+	cleanup_add "kill -TERM $DPID; sleep 0.5; kill -KILL $DPID"
 	wait_for 100 "grep -q 'started:' '$DLOG'" || { cat "$DLOG"; fail "daemon did not start"; }
 }
 
