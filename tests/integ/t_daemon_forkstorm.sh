@@ -28,6 +28,8 @@ grep -q "pid $M (${MK##*/}): .*-> batch.*fork storm" "$DLOG" || { cat "$DLOG"; f
 
 # Jobs forked from now on start demoted: sample them (one read of /proc/<pid>/stat each: they live
 # 5-60 ms) for policy (field 41) and nice (field 19).
+# Jobs forked before the demotion live on for up to ~60 ms of CPU: let them finish first.
+sleep 0.3
 seen=0
 for i in $(seq 1 200); do
 	for c in $(pgrep -P "$M"); do
