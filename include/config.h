@@ -70,4 +70,3 @@ int sm_config_parse(const char *json, const char *origin, struct sm_config *c, c
 int sm_config_load(const char *path, struct sm_config *c, char *err, size_t errlen);
 int sm_config_apply_overrides(struct sm_config *c, const struct sm_config_overrides *o, char *err,
 			      size_t errlen);
-const char *sm_source_name(enum sm_source_mode m);

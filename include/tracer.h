@@ -27,6 +27,12 @@ struct sm_tracer_opts {
 
 void sm_tracer_opts_default(struct sm_tracer_opts *o);
 
+/* "auto", "bpf" or "proc" -> the mode, else -EINVAL. */
+int sm_source_mode_parse(const char *s);
+const char *sm_source_name(enum sm_source_mode m);
+/* A ring buffer size the tracer accepts: a power of 2 from the page size to 1 GiB. */
+bool sm_ringbuf_size_ok(uint64_t bytes);
+
 /* Called for every event (BPF source) from sm_tracer_consume(). Return <0 to stop consuming. */
 typedef int (*sm_event_fn)(void *ctx, const struct sm_event *e);
 /* Called per thread per round (/proc source) from sm_tracer_sample(). */

@@ -274,7 +274,7 @@ int cmd_record(int argc, char **argv)
 	size_t nlabels = 0;
 	json_object *hdr = NULL;
 	struct sigaction sa = { .sa_handler = on_signal };
-	int c, ret = 1, rr;
+	int c, m, ret = 1, rr;
 
 	sm_tracer_opts_default(&to);
 	/* Recording formats and compresses every event: give bursts more room than `trace`. */
@@ -322,20 +322,14 @@ int cmd_record(int argc, char **argv)
 			note = optarg;
 			break;
 		case 'm':
-			if (!strcmp(optarg, "auto"))
-				to.mode = SM_SOURCE_AUTO;
-			else if (!strcmp(optarg, "bpf"))
-				to.mode = SM_SOURCE_BPF;
-			else if (!strcmp(optarg, "proc"))
-				to.mode = SM_SOURCE_PROC;
-			else {
+			if ((m = sm_source_mode_parse(optarg)) < 0) {
 				ret = sm_usage_error(CMD, "--mode: '%s' is not auto, bpf or proc", optarg);
 				goto out;
 			}
+			to.mode = (enum sm_source_mode)m;
 			break;
 		case 'R':
-			if (sm_parse_size(optarg, &to.ringbuf_bytes) < 0 || to.ringbuf_bytes < 4096 ||
-			    (to.ringbuf_bytes & (to.ringbuf_bytes - 1)) || to.ringbuf_bytes > (1ull << 30)) {
+			if (sm_parse_size(optarg, &to.ringbuf_bytes) < 0 || !sm_ringbuf_size_ok(to.ringbuf_bytes)) {
 				ret = sm_usage_error(CMD, "--ringbuf-size: '%s' is not a power of 2 between 4k and 1G", optarg);
 				goto out;
 			}

@@ -390,14 +390,9 @@ int cmd_score(int argc, char **argv)
 				return sm_usage_error(CMD, "--batch-max: '%s' is not a score 0..1000", optarg);
 			break;
 		case 'S':
-			if (!strcmp(optarg, "auto"))
-				mode = SM_SOURCE_AUTO;
-			else if (!strcmp(optarg, "bpf"))
-				mode = SM_SOURCE_BPF;
-			else if (!strcmp(optarg, "proc"))
-				mode = SM_SOURCE_PROC;
-			else
+			if ((r = sm_source_mode_parse(optarg)) < 0)
 				return sm_usage_error(CMD, "--source: '%s' is not auto, bpf or proc", optarg);
+			mode = (enum sm_source_mode)r;
 			break;
 		case 'h':
 			usage(stdout);

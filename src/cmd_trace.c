@@ -424,7 +424,7 @@ int cmd_trace(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_signal };
 	uint64_t duration_ns = 0, end;
 	static char outbuf[1 << 16];
-	int c, r, ret = 1;
+	int c, m, r, ret = 1;
 
 	sm_tracer_opts_default(&to);
 	optind = 1;
@@ -454,18 +454,12 @@ int cmd_trace(int argc, char **argv)
 			tr.quiet = true;
 			break;
 		case 'm':
-			if (!strcmp(optarg, "auto"))
-				to.mode = SM_SOURCE_AUTO;
-			else if (!strcmp(optarg, "bpf"))
-				to.mode = SM_SOURCE_BPF;
-			else if (!strcmp(optarg, "proc"))
-				to.mode = SM_SOURCE_PROC;
-			else
+			if ((m = sm_source_mode_parse(optarg)) < 0)
 				return sm_usage_error(CMD, "--mode: '%s' is not auto, bpf or proc", optarg);
+			to.mode = (enum sm_source_mode)m;
 			break;
 		case 'R':
-			if (sm_parse_size(optarg, &to.ringbuf_bytes) < 0 || to.ringbuf_bytes < 4096 ||
-			    (to.ringbuf_bytes & (to.ringbuf_bytes - 1)) || to.ringbuf_bytes > (1ull << 30))
+			if (sm_parse_size(optarg, &to.ringbuf_bytes) < 0 || !sm_ringbuf_size_ok(to.ringbuf_bytes))
 				return sm_usage_error(CMD, "--ringbuf-size: '%s' is not a power of 2 between 4k and 1G", optarg);
 			break;
 		case 'W':

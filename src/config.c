@@ -12,14 +12,6 @@
 #include "config.h"
 #include "util.h"
 
-static const char *const source_names[] = {
-	[SM_SOURCE_AUTO] = "auto", [SM_SOURCE_BPF] = "bpf", [SM_SOURCE_PROC] = "proc",
-};
-
-const char *sm_source_name(enum sm_source_mode m)
-{
-	return (unsigned)m < ARRAY_SIZE(source_names) ? source_names[m] : "?";
-}
 
 void sm_config_init(struct sm_config *c)
 {
@@ -271,16 +263,12 @@ static int parse_root(struct pctx *p, json_object *root, struct sm_config *c)
 	    (r = get_str(p, root, "", "status_socket", true, &c->socket_path)) < 0)
 		return r;
 	if (json_object_object_get_ex(root, "source", &v)) {
-		const char *n = json_object_get_string(v);
-		bool found = false;
+		int m = json_object_is_type(v, json_type_string) ?
+				sm_source_mode_parse(json_object_get_string(v)) : -EINVAL;
 
-		for (size_t i = 0; json_object_is_type(v, json_type_string) && i < ARRAY_SIZE(source_names); i++)
-			if (!strcmp(n, source_names[i])) {
-				c->source = (enum sm_source_mode)i;
-				found = true;
-			}
-		if (!found)
+		if (m < 0)
 			return perr(p, "source", "must be \"auto\", \"bpf\" or \"proc\"");
+		c->source = (enum sm_source_mode)m;
 	}
 	if (json_object_object_get_ex(root, "ringbuf_size", &v)) {
 		uint64_t b = 0;
@@ -290,7 +278,7 @@ static int parse_root(struct pctx *p, json_object *root, struct sm_config *c)
 		else if (!json_object_is_type(v, json_type_string) ||
 			 sm_parse_size(json_object_get_string(v), &b) < 0)
 			return perr(p, "ringbuf_size", "must be a size (\"8M\") or a number of bytes");
-		if (b < 4096 || b > (1ull << 30) || (b & (b - 1)))
+		if (!sm_ringbuf_size_ok(b))
 			return perr(p, "ringbuf_size", "must be a power of 2 between 4k and 1G");
 		c->ringbuf_bytes = b;
 	}

@@ -73,6 +73,30 @@ const char *sm_tracer_reason(const struct sm_tracer *t)
 	return last_reason[0] ? last_reason : NULL;
 }
 
+static const char *const source_names[] = {
+	[SM_SOURCE_AUTO] = "auto", [SM_SOURCE_BPF] = "bpf", [SM_SOURCE_PROC] = "proc",
+};
+
+int sm_source_mode_parse(const char *s)
+{
+	for (size_t i = 0; s && i < ARRAY_SIZE(source_names); i++)
+		if (!strcmp(s, source_names[i]))
+			return (int)i;
+	return -EINVAL;
+}
+
+const char *sm_source_name(enum sm_source_mode m)
+{
+	return (unsigned)m < ARRAY_SIZE(source_names) ? source_names[m] : "?";
+}
+
+bool sm_ringbuf_size_ok(uint64_t b)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	return b >= (uint64_t)(page > 0 ? page : 4096) && !(b & (b - 1)) && b <= (1ull << 30);
+}
+
 void sm_tracer_opts_default(struct sm_tracer_opts *o)
 {
 	memset(o, 0, sizeof(*o));
@@ -191,7 +215,7 @@ static int bpf_start(struct sm_tracer *t)
 		set_reason("BPF refused by SCHEDML_REFUSE_BPF=1");
 		return -EPERM;
 	}
-	if (rb < (uint64_t)page || (rb & (rb - 1)) || rb > (1ull << 30)) {
+	if (!sm_ringbuf_size_ok(rb)) {
 		set_reason("ring buffer size %" PRIu64 " must be a power of 2 between %ld and 1G", rb,
 			   page);
 		return -EINVAL;
