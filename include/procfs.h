@@ -41,6 +41,12 @@ int sm_proc_parse_cgroup(const char *buf, char *path, size_t len);
 int sm_proc_taskinfo(const char *proc_root, uint32_t tgid, uint32_t tid, struct sm_taskinfo *ti);
 int sm_proc_sysctx(const char *proc_root, struct sm_sysctx *sys);
 
+/* Refresh from proc_root the task info of feature-table threads marked info_stale (at most 4096 a
+ * call; the rest at the next call); threads whose /proc entry is gone are forgotten (their exit
+ * event was lost). Returns how many were refreshed. */
+struct sm_ftable;
+size_t sm_proc_refresh_stale(struct sm_ftable *ft, const char *proc_root);
+
 /* Walk every thread under proc_root; stops early if fn returns <0 (and returns that). */
 typedef int (*sm_proc_task_fn)(void *ctx, uint32_t tgid, uint32_t tid);
 int sm_proc_for_each_task(const char *proc_root, sm_proc_task_fn fn, void *ctx);

@@ -160,30 +160,6 @@ static void on_gone(void *ctx, uint32_t pid, uint32_t tgid)
 	sm_ftable_forget(ctx, pid);
 }
 
-static void refresh_info(struct sm_ftable *ft)
-{
-	const struct sm_entity *e;
-	size_t it = 0;
-	uint32_t want[4096][2];
-	size_t n = 0;
-
-	/* Collect first: sm_ftable_taskinfo may reorder the thread list. */
-	while ((e = sm_ftable_next_thread(ft, &it)) && n < ARRAY_SIZE(want))
-		if (e->info_stale) {
-			want[n][0] = e->tgid;
-			want[n][1] = e->id;
-			n++;
-		}
-	for (size_t i = 0; i < n; i++) {
-		struct sm_taskinfo ti;
-		int r = sm_proc_taskinfo("/proc", want[i][0], want[i][1], &ti);
-		if (r == 0)
-			sm_ftable_taskinfo(ft, &ti);
-		else if (r == -ENOENT || r == -ESRCH)
-			sm_ftable_forget(ft, want[i][1]); /* gone; its exit was not seen */
-	}
-}
-
 static void sys_tick(struct sm_ftable *ft)
 {
 	struct sm_sysctx sys;
@@ -231,7 +207,7 @@ static int run_live(struct score_ctx *c, const struct sm_fconfig *fcfg, enum sm_
 			break;
 		if (now >= next_tick) {
 			sys_tick(c->ft);
-			refresh_info(c->ft);
+			sm_proc_refresh_stale(c->ft, "/proc");
 			next_tick += fcfg->tick_ns;
 			continue;
 		}
@@ -248,7 +224,7 @@ static int run_live(struct score_ctx *c, const struct sm_fconfig *fcfg, enum sm_
 	sm_tracer_consume(tr);
 	sm_tracer_free(tr);
 	/* Final view: a last tick after /proc info of the latest tasks is in. */
-	refresh_info(c->ft);
+	sm_proc_refresh_stale(c->ft, "/proc");
 	sys_tick(c->ft);
 	return collect(c, c->ft);
 }

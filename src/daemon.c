@@ -39,7 +39,6 @@
 #include "util.h"
 
 #define NBUCKETS 4096
-#define MAX_STALE 4096
 
 struct dproc {
 	struct dproc *next;
@@ -87,7 +86,6 @@ struct daemon {
 	size_t nprocs;
 	/* counters */
 	uint64_t actions, errors, backoffs, decisions, restores, reloads;
-	uint32_t stale[MAX_STALE][2];
 };
 
 /* ---------- small helpers ---------- */
@@ -536,28 +534,6 @@ static bool eligible(struct daemon *d, struct dproc *p, const struct sm_taskinfo
 	return p->eligible;
 }
 
-static void refresh_stale(struct daemon *d)
-{
-	const struct sm_entity *e;
-	size_t it = 0, n = 0;
-
-	while ((e = sm_ftable_next_thread(d->ft, &it)) && n < MAX_STALE)
-		if (e->info_stale) {
-			d->stale[n][0] = e->tgid;
-			d->stale[n][1] = e->id;
-			n++;
-		}
-	for (size_t i = 0; i < n; i++) {
-		struct sm_taskinfo ti;
-		int r = sm_proc_taskinfo("/proc", d->stale[i][0], d->stale[i][1], &ti);
-
-		if (r == 0)
-			sm_ftable_taskinfo(d->ft, &ti);
-		else if (r == -ENOENT || r == -ESRCH)
-			sm_ftable_forget(d->ft, d->stale[i][1]); /* gone; its exit event was lost */
-	}
-}
-
 static void control_step(struct daemon *d)
 {
 	const struct sm_entity *e;
@@ -576,7 +552,7 @@ static void control_step(struct daemon *d)
 	sm_proc_sysctx("/proc", &sys);
 	sys.ts_ns = now;
 	sm_ftable_tick(d->ft, now, &sys);
-	refresh_stale(d);
+	sm_proc_refresh_stale(d->ft, "/proc");
 	d->tick++;
 
 	while ((e = sm_ftable_next_proc(d->ft, &it))) {

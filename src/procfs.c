@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "feature.h"
 #include "procfs.h"
 #include "util.h"
 
@@ -413,4 +414,31 @@ int sm_proc_for_each_task(const char *proc_root, sm_proc_task_fn fn, void *ctx)
 	}
 	closedir(d);
 	return r < 0 ? r : 0;
+}
+
+size_t sm_proc_refresh_stale(struct sm_ftable *ft, const char *proc_root)
+{
+	const struct sm_entity *e;
+	uint32_t want[4096][2];
+	size_t it = 0, n = 0, done = 0;
+
+	/* Collect first: sm_ftable_taskinfo and sm_ftable_forget reorder the thread list. */
+	while (n < ARRAY_SIZE(want) && (e = sm_ftable_next_thread(ft, &it)))
+		if (e->info_stale) {
+			want[n][0] = e->tgid;
+			want[n][1] = e->id;
+			n++;
+		}
+	for (size_t i = 0; i < n; i++) {
+		struct sm_taskinfo ti;
+		int r = sm_proc_taskinfo(proc_root, want[i][0], want[i][1], &ti);
+
+		if (r == 0) {
+			sm_ftable_taskinfo(ft, &ti);
+			done++;
+		} else if (r == -ENOENT || r == -ESRCH) {
+			sm_ftable_forget(ft, want[i][1]);
+		}
+	}
+	return done;
 }
